@@ -1,0 +1,63 @@
+//! The command-line interface: names and options here are a public contract (DESIGN.md).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "centinela",
+    version,
+    about = "Watches dark-web markets and forums for anti-drug investigators",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The main configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "CENTINELA_CONFIG",
+        default_value = "config/centinela.toml"
+    )]
+    pub config: PathBuf,
+    /// Where the store, index and evidence live (overrides storage.data_dir).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find wallets, onion names, PGP keys, contacts and Peru signals in a text or HTML file.
+    Extract(ExtractArgs),
+    /// Work with the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The file to read; `-` or nothing reads standard input.
+    pub file: Option<PathBuf>,
+    /// One JSON object per entity and line (the format other tools read).
+    #[arg(long)]
+    pub json: bool,
+    /// Treat the input as HTML: only visible text is searched (default for .html/.htm files).
+    #[arg(long, conflicts_with = "text")]
+    pub html: bool,
+    /// Treat the input as plain text even if the file name ends in .html.
+    #[arg(long)]
+    pub text: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check every configuration file and report each problem as file:line:column.
+    Check,
+}

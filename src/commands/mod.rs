@@ -1,0 +1,14 @@
+//! One module per command; each returns the process exit code.
+
+mod config_check;
+mod extract;
+
+use crate::cli::{Cli, Command, ConfigCommand};
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Extract(args) => extract::run(&cli.global, &args),
+        Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
+    }
+}

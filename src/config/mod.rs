@@ -1,0 +1,125 @@
+//! Loading and validating Centinela's configuration.
+//!
+//! The operator's files are read into the raw shapes of [`model`], then checked as a
+//! whole; every problem in every file is reported at once as `file:line:column: message`
+//! (`centinela config check`), and nothing runs on a configuration with problems.
+
+mod diagnostic;
+pub mod model;
+mod toml_file;
+mod validate;
+
+pub use diagnostic::Diagnostic;
+
+use centinela_parsers::peru::Lexicon;
+use std::path::{Path, PathBuf};
+
+/// A configuration that passed every check.
+#[derive(Debug)]
+pub struct Config {
+    /// The main file, as given.
+    pub path: PathBuf,
+    pub main: model::MainFile,
+    pub sites: Vec<Site>,
+    pub lexicon: Lexicon,
+    /// `storage.data_dir` resolved against the config file's folder (or `--data-dir`).
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    pub file: PathBuf,
+    /// The file's text, for locating later problems.
+    pub text: String,
+    pub def: model::SiteFile,
+}
+
+/// Reads `path` and everything it refers to (site files, the lexicon).
+pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+    let text = read(path).map_err(|d| vec![d])?;
+    let (main, mut problems) = toml_file::parse_lenient::<model::MainFile>(path, &text);
+    // With a broken main file, the site files and lexicon are still checked (at the
+    // places the file names, or the defaults), so one run reports everything.
+    let main = main.unwrap_or_default();
+    let base = path.parent().unwrap_or(Path::new("."));
+    problems.extend(validate::main_file(path, &text, &main));
+
+    let lexicon_path = base.join(&main.sites.peru_lexicon);
+    let lexicon = match read(&lexicon_path) {
+        Ok(lex_text) => match Lexicon::from_toml(&lex_text) {
+            Ok(l) => Some(l),
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .into_iter()
+                        .map(|e| Diagnostic::at(&lexicon_path, &lex_text, e.span, e.message)),
+                );
+                None
+            }
+        },
+        Err(d) => {
+            problems.push(d);
+            None
+        }
+    };
+
+    let sites_dir = base.join(&main.sites.dir);
+    let mut sites = Vec::new();
+    for file in site_files(&sites_dir, &mut problems) {
+        let site_text = match read(&file) {
+            Ok(t) => t,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let (def, site_problems) = toml_file::parse_lenient::<model::SiteFile>(&file, &site_text);
+        problems.extend(site_problems);
+        if let Some(def) = def {
+            problems.extend(validate::site_file(&file, &site_text, &def));
+            sites.push(Site {
+                file,
+                text: site_text,
+                def,
+            });
+        }
+    }
+    problems.extend(validate::across_sites(&sites));
+
+    match lexicon {
+        Some(lexicon) if problems.is_empty() => Ok(Config {
+            path: path.to_path_buf(),
+            data_dir: base.join(main.storage.data_dir.get_ref()),
+            main,
+            sites,
+            lexicon,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::whole_file(path, format!("cannot read this file: {e}")))
+}
+
+/// The `*.toml` files of the sites folder, in name order.
+fn site_files(dir: &Path, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Diagnostic::whole_file(
+                dir,
+                format!("cannot read the sites folder: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,244 @@
+//! The configuration files as written: `centinela.toml` and one `sites/<name>.toml` per
+//! site. Values that later checks must locate in the file are kept `Spanned`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `config/centinela.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MainFile {
+    #[serde(default)]
+    pub storage: Storage,
+    #[serde(default)]
+    pub sites: SitesSection,
+    #[serde(default)]
+    pub transport: Transport,
+    pub smtp: Option<Smtp>,
+    #[serde(default)]
+    pub web: Web,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// Where the store, index, WARC files and Tor state live; relative to the config file.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: Spanned<String>,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            data_dir: Spanned::new(0..0, default_data_dir_string()),
+        }
+    }
+}
+
+fn default_data_dir_string() -> String {
+    "../data".to_string()
+}
+
+fn default_data_dir() -> Spanned<String> {
+    Spanned::new(0..0, default_data_dir_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitesSection {
+    /// The folder of per-site files, relative to the config file.
+    #[serde(default = "default_sites_dir")]
+    pub dir: String,
+    /// The Peru lexicon, relative to the config file.
+    #[serde(default = "default_lexicon")]
+    pub peru_lexicon: String,
+}
+
+impl Default for SitesSection {
+    fn default() -> Self {
+        SitesSection {
+            dir: default_sites_dir(),
+            peru_lexicon: default_lexicon(),
+        }
+    }
+}
+
+fn default_sites_dir() -> String {
+    "sites".to_string()
+}
+
+fn default_lexicon() -> String {
+    "peru.toml".to_string()
+}
+
+/// How pages are fetched. Onion URLs only ever go through Tor (`arti` or `socks5`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transport {
+    #[serde(default)]
+    pub kind: TransportKind,
+    /// The Tor client's SOCKS port, for `kind = "socks5"`; must be on loopback.
+    pub socks5_addr: Option<Spanned<String>>,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u32,
+    #[serde(default = "default_total_timeout")]
+    pub total_timeout_secs: u32,
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: u64,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            kind: TransportKind::default(),
+            socks5_addr: None,
+            connect_timeout_secs: default_connect_timeout(),
+            total_timeout_secs: default_total_timeout(),
+            max_body_bytes: default_max_body(),
+        }
+    }
+}
+
+fn default_connect_timeout() -> u32 {
+    60
+}
+fn default_total_timeout() -> u32 {
+    180
+}
+fn default_max_body() -> u64 {
+    20 * 1024 * 1024
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// Embedded Tor client.
+    #[default]
+    Arti,
+    /// An existing Tor client's SOCKS port (names resolved inside Tor).
+    Socks5,
+    /// Loopback-only direct connections, for sample sites and the demo.
+    Direct,
+}
+
+/// The mail relay that alerts go through.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: Spanned<String>,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// A file holding the password (mode 0600); never the password itself.
+    pub password_file: Option<Spanned<String>>,
+    /// Or the name of an environment variable holding it.
+    pub password_env: Option<Spanned<String>>,
+    pub from: Spanned<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    /// No encryption: only allowed to a loopback relay.
+    Plain,
+}
+
+/// The investigators' web UI.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Web {
+    #[serde(default = "default_bind")]
+    pub bind: Spanned<String>,
+    pub public_url: Option<String>,
+}
+
+impl Default for Web {
+    fn default() -> Self {
+        Web {
+            bind: default_bind(),
+            public_url: None,
+        }
+    }
+}
+
+fn default_bind() -> Spanned<String> {
+    Spanned::new(0..0, "127.0.0.1:8080".to_string())
+}
+
+/// `config/sites/<name>.toml`: one market or forum.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    pub name: Spanned<String>,
+    /// Free text shown to investigators.
+    pub description: Option<String>,
+    /// The site's onion hosts (v3 names); the crawl stays inside these and the mirrors.
+    pub onion_hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub mirrors: Vec<Spanned<String>>,
+    /// Pages the crawl starts from; default `http://<first onion host>/`.
+    #[serde(default)]
+    pub start_urls: Vec<Spanned<String>>,
+    /// Which parser reads the site's pages: `auto` lets the classifier choose.
+    #[serde(default = "default_parser")]
+    pub parser: Spanned<String>,
+    #[serde(default)]
+    pub limits: Limits,
+    /// A Netscape cookies.txt exported from Tor Browser, for logged-in crawling.
+    pub cookies_file: Option<Spanned<String>>,
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+}
+
+fn default_parser() -> Spanned<String> {
+    Spanned::new(0..0, "auto".to_string())
+}
+
+fn default_enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    #[serde(default = "default_max_depth")]
+    pub max_depth: u32,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: Spanned<u32>,
+    /// Pause between two requests to the site, in milliseconds.
+    #[serde(default = "default_delay_ms")]
+    pub delay_ms: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pages: default_max_pages(),
+            max_depth: default_max_depth(),
+            concurrency: Spanned::new(0..0, default_concurrency_value()),
+            delay_ms: default_delay_ms(),
+        }
+    }
+}
+
+fn default_max_pages() -> u32 {
+    50_000
+}
+fn default_max_depth() -> u32 {
+    12
+}
+fn default_concurrency_value() -> u32 {
+    2
+}
+fn default_concurrency() -> Spanned<u32> {
+    Spanned::new(0..0, default_concurrency_value())
+}
+fn default_delay_ms() -> u32 {
+    1_000
+}

@@ -1,0 +1,127 @@
+//! An operator edits the configuration and runs `centinela config check` before starting
+//! anything: every mistake must come back as one `file:line:column: message` line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+const GOOD_ONION: &str = "fmy3lmrog4mkokadnrmidlpzz72tg5xgmlly2ruvlrgv25jsnqbwbkqd.onion";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn check(config: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_centinela"))
+        .args(["--config", config.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn lexicon() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/peru.toml")).unwrap()
+}
+
+#[test]
+fn the_shipped_example_configuration_is_valid() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/centinela.toml");
+    let (code, stdout, stderr) = check(&config);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("mercado-andino"), "{stdout}");
+}
+
+#[test]
+fn three_mistakes_give_three_located_lines_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "peru.toml", &lexicon());
+    write(
+        dir.path(),
+        "centinela.toml",
+        "[storage]\ndata_dir = \"data\"\n\n[transport]\nkind = \"arti\"\ntimeout = 30\n",
+    );
+    write(
+        dir.path(),
+        "sites/foro.toml",
+        &format!("name = \"foro\"\nonion_hosts = [\"{GOOD_ONION}\", \"forum.example.com\"]\n"),
+    );
+    let typo = GOOD_ONION.replacen('m', "n", 1);
+    write(
+        dir.path(),
+        "sites/tienda.toml",
+        &format!("name = \"tienda\"\nonion_hosts = [\n  \"{typo}\",\n]\n"),
+    );
+    let (code, _stdout, stderr) = check(&dir.path().join("centinela.toml"));
+    assert_eq!(code, 2, "{stderr}");
+    let located: Vec<&str> = stderr.lines().filter(|l| l.contains(".toml:")).collect();
+    assert_eq!(located.len(), 3, "{stderr}");
+    assert!(located[0].ends_with("centinela.toml:6:1: unknown field `timeout`, expected one of `kind`, `socks5_addr`, `connect_timeout_secs`, `total_timeout_secs`, `max_body_bytes`"), "{stderr}");
+    assert!(
+        located[1].contains("sites/foro.toml:2:") && located[1].contains("clearnet host"),
+        "{stderr}"
+    );
+    assert!(
+        located[2].contains("sites/tienda.toml:3:3:") && located[2].contains("checksum"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn wrong_types_unreadable_secrets_and_bad_lexicon_entries_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "peru.toml",
+        "[[signal]]\nname = \"ships_to_peru\"\nweight = 1.5\nphrases = [\"ships to peru\"]\n",
+    );
+    write(
+        dir.path(),
+        "centinela.toml",
+        "[smtp]\nhost = \"mail.example\"\nport = \"587\"\nfrom = \"a@b\"\npassword_file = \"missing-secret\"\n",
+    );
+    write(
+        dir.path(),
+        "sites/mercado.toml",
+        &format!(
+            "name = \"mercado\"\nonion_hosts = [\"{GOOD_ONION}\"]\n[limits]\nconcurrency = 99\n"
+        ),
+    );
+    let (code, _stdout, stderr) = check(&dir.path().join("centinela.toml"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("centinela.toml:3:8: invalid type: string \"587\", expected u16"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("peru.toml:3:10: weight 1.5 is outside 0..1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("mercado.toml:4:15: limits.concurrency 99"),
+        "{stderr}"
+    );
+    // The secret file is checked once the types are right.
+    write(
+        dir.path(),
+        "centinela.toml",
+        "[smtp]\nhost = \"mail.example\"\nport = 587\nfrom = \"a@b\"\npassword_file = \"missing-secret\"\n",
+    );
+    let (_, _, stderr) = check(&dir.path().join("centinela.toml"));
+    assert!(
+        stderr.contains("centinela.toml:5:17: secret file"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("mail.example\"\n"),
+        "no secret or config value is echoed: {stderr}"
+    );
+}

@@ -1,9 +1,11 @@
 //! Throughput of `extract` on a large generated corpus of market and forum prose.
 //!
 //! Run: `cargo bench -p centinela-parsers --bench extract`. Criterion prints MiB/s per
-//! case; all cases run on one core. The corpus (about 32 MiB of text, and the same text
-//! as HTML) is generated here, deterministically: Spanish and English listing prose with
-//! wallets, onion names, contacts and Peru phrases every few kilobytes, as on real pages.
+//! case; all cases run on one core. Two corpora of 32 MiB are generated here,
+//! deterministically: `prose` (forum-style words, an identifier every ~15 KB) and
+//! `listings` (listing text dense with prices, dates and quantities, an address or a
+//! contact every ~1.2 KB: the worst realistic case, since every number is tried as the
+//! start of a split address), the latter also as HTML.
 
 use centinela_parsers::extract::find_identifiers;
 use centinela_parsers::text::{html, normalize::normalize};
@@ -105,21 +107,22 @@ impl Rng {
     }
 }
 
-/// Paragraphs of about 600 bytes; one in four carries an address, one in four an extra.
-fn paragraphs(target_bytes: usize) -> Vec<String> {
+/// Paragraphs of about 600 bytes from `words`; one in `every` carries an address and one
+/// in `every` an extra (a contact, an onion name, a Peru phrase, a hash).
+fn paragraphs(target_bytes: usize, words: &[&str], every: usize) -> Vec<String> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut out = Vec::new();
     let mut total = 0;
     while total < target_bytes {
         let mut p = String::with_capacity(700);
         while p.len() < 600 {
-            p.push_str(rng.pick(WORDS));
+            p.push_str(rng.pick(words));
             p.push(if rng.next() % 12 == 0 { '.' } else { ' ' });
             if p.ends_with('.') {
                 p.push(' ');
             }
         }
-        match rng.next() % 4 {
+        match rng.next() % every {
             0 => {
                 p.push_str(" BTC: ");
                 p.push_str(rng.pick(ADDRESSES));
@@ -154,21 +157,104 @@ fn corpus_html(paras: &[String]) -> String {
     h
 }
 
+/// Forum-style prose: words only, few numbers, an identifier every few kilobytes.
+const PROSE: &[&str] = &[
+    "el",
+    "la",
+    "de",
+    "que",
+    "y",
+    "en",
+    "los",
+    "se",
+    "del",
+    "las",
+    "por",
+    "un",
+    "para",
+    "con",
+    "no",
+    "una",
+    "su",
+    "al",
+    "lo",
+    "como",
+    "más",
+    "pero",
+    "sus",
+    "le",
+    "ya",
+    "o",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "vendor",
+    "market",
+    "escrow",
+    "shipping",
+    "review",
+    "quality",
+    "stealth",
+    "package",
+    "mercado",
+    "vendedor",
+    "envío",
+    "calidad",
+    "paquete",
+    "reseña",
+    "confiable",
+    "rápido",
+];
+
 fn bench(c: &mut Criterion) {
-    let paras = paragraphs(32 << 20);
+    let prose = corpus_text(&paragraphs(32 << 20, PROSE, 24));
+    let mut g = c.benchmark_group("prose");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(prose.len() as u64));
+    g.bench_function("identifiers (address+onion+pgp+contact scan)", |b| {
+        b.iter(|| find_identifiers(black_box(&prose)).len())
+    });
+    g.finish();
+
+    let paras = paragraphs(32 << 20, WORDS, 4);
     let text = corpus_text(&paras);
     let page = corpus_html(&paras);
     let extractor = Extractor::with_default_lexicon();
     // A sanity check that the corpus exercises the extractors at all.
     assert!(find_identifiers(&text).len() > 10_000);
 
-    let mut g = c.benchmark_group("extract");
+    let mut g = c.benchmark_group("listings");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function(
         "identifiers (address+onion+pgp+contact scan), plain text",
         |b| b.iter(|| find_identifiers(black_box(&text)).len()),
     );
+    g.bench_function("crypto addresses only", |b| {
+        b.iter(|| centinela_parsers::crypto::find_addresses(black_box(&text)).len())
+    });
+    g.bench_function("contacts only", |b| {
+        b.iter(|| centinela_parsers::contacts::find_contacts(black_box(&text)).len())
+    });
+    g.bench_function("onion only", |b| {
+        b.iter(|| centinela_parsers::onion::find_onions(black_box(&text)).len())
+    });
+    g.bench_function("pgp only", |b| {
+        b.iter(|| centinela_parsers::pgp::find_pgp_keys(black_box(&text)).len())
+    });
     g.bench_function("normalize + identifiers, plain text", |b| {
         b.iter(|| find_identifiers(&normalize(black_box(&text)).0).len())
     });

@@ -23,6 +23,11 @@ impl Extractor {
         Extractor::new(Lexicon::builtin())
     }
 
+    /// The Peru lexicon in use (for scoring records).
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
     /// Entities in plain text; offsets are byte offsets into `text`.
     pub fn extract_text(&self, text: &str) -> Vec<Entity> {
         let (clean, map) = normalize(text);

@@ -7,6 +7,7 @@
 
 mod fold;
 mod lexicon;
+pub mod score;
 
 pub use lexicon::{Lexicon, LexiconError, LexiconFile, SignalDef};
 

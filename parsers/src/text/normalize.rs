@@ -45,10 +45,35 @@ fn fate(c: char) -> Fate {
     }
 }
 
+/// UTF-8 lead bytes of every character [`fate`] changes: a byte scan over this table
+/// finds the (rare) texts that need rewriting without decoding the others.
+const SUSPECT_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[0xC2] = true; // U+00A0, U+00AD
+    t[0xCD] = true; // U+034F
+    t[0xD8] = true; // U+061C
+    t[0xE1] = true; // U+115F, U+1160, U+1680, U+17B4, U+17B5, U+180E
+    t[0xE2] = true; // U+2000..U+206F
+    t[0xE3] = true; // U+3000
+    t[0xEF] = true; // U+FE00..U+FEFF, U+FF01..U+FF5E
+    t
+};
+
+fn needs_rewrite(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        SUSPECT_LEAD[c as usize]
+            && text
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|ch| !matches!(fate(ch), Fate::Keep))
+    })
+}
+
 /// De-obfuscates `text`. Returns the text unchanged (and an identity map) when there is
-/// nothing to undo, which is the case for all ASCII input: the scan costs one pass.
+/// nothing to undo, the common case, found with one byte scan.
 pub fn normalize(text: &str) -> (std::borrow::Cow<'_, str>, OffsetMap) {
-    if text.is_ascii() || !text.chars().any(|c| !matches!(fate(c), Fate::Keep)) {
+    if !needs_rewrite(text) {
         return (std::borrow::Cow::Borrowed(text), OffsetMap::Identity);
     }
     let mut out = MappedText::with_capacity(text.len());

@@ -36,6 +36,8 @@ pub struct Global {
 pub enum Command {
     /// Find wallets, onion names, PGP keys, contacts and Peru signals in a text or HTML file.
     Extract(ExtractArgs),
+    /// Run a site's parser on a saved page and show the listings, vendors and posts found.
+    Parse(ParseArgs),
     /// Work with the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -54,6 +56,22 @@ pub struct ExtractArgs {
     /// Treat the input as plain text even if the file name ends in .html.
     #[arg(long)]
     pub text: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The site whose parser to use (a name from config/sites/); without it the page
+    /// picks: a built-in template that recognises it, or the generic parser.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// The page's URL (links are resolved against it).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The saved page.
+    pub file: std::path::PathBuf,
+    /// One JSON object for the page (the `parse --json` contract).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

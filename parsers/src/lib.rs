@@ -14,14 +14,22 @@
 //! assert!(matches!(&found[0], Entity::CryptoAddress { coin, .. } if coin == "BTC"));
 //! ```
 
+pub mod classify;
 pub mod contacts;
 pub mod crypto;
 pub mod entity;
+pub mod eval;
 pub mod extract;
+pub mod generic;
 pub mod onion;
+pub mod page;
 pub mod peru;
 pub mod pgp;
+pub mod price;
 pub mod records;
+pub mod registry;
+pub mod selector;
+pub mod templates;
 pub mod text;
 
 pub use entity::Entity;

@@ -5,6 +5,7 @@ use crate::config::{
     self,
     model::{SmtpSecurity, TransportKind},
 };
+use centinela_parsers::registry::ParserChoice;
 use std::process::ExitCode;
 
 pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
@@ -56,7 +57,12 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
                     site.def.name.get_ref(),
                     site.def.onion_hosts.len(),
                     site.def.mirrors.len(),
-                    site.def.parser.get_ref(),
+                    match site.parser() {
+                        ParserChoice::Auto => "auto".to_string(),
+                        ParserChoice::Generic => "generic".to_string(),
+                        ParserChoice::Template(t) => format!("template:{t}"),
+                        ParserChoice::Site(_) => "its own [parser] section".to_string(),
+                    },
                     l.max_pages,
                     l.max_depth,
                     l.concurrency.get_ref(),

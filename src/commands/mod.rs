@@ -2,6 +2,7 @@
 
 mod config_check;
 mod extract;
+mod parse;
 
 use crate::cli::{Cli, Command, ConfigCommand};
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Extract(args) => extract::run(&cli.global, &args),
+        Command::Parse(args) => parse::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }
 }

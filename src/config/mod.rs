@@ -12,6 +12,9 @@ mod validate;
 pub use diagnostic::Diagnostic;
 
 use centinela_parsers::peru::Lexicon;
+use centinela_parsers::registry::ParserChoice;
+use centinela_parsers::selector::SelectorConfig;
+use centinela_parsers::templates;
 use std::path::{Path, PathBuf};
 
 /// A configuration that passed every check.
@@ -32,6 +35,37 @@ pub struct Site {
     /// The file's text, for locating later problems.
     pub text: String,
     pub def: model::SiteFile,
+}
+
+impl Site {
+    pub fn name(&self) -> &str {
+        self.def.name.get_ref()
+    }
+
+    /// The parser this site asked for (checked when the configuration was loaded).
+    pub fn parser(&self) -> ParserChoice {
+        parser_choice(&self.text, &self.def.parser).unwrap_or(ParserChoice::Auto)
+    }
+}
+
+/// Reads a site's `parser` value: a name, or a `[parser]` table (read from the whole
+/// file text so that its problems are located in the file).
+pub fn parser_choice(
+    site_text: &str,
+    value: &toml::Spanned<toml::Value>,
+) -> Result<ParserChoice, Vec<(std::ops::Range<usize>, String)>> {
+    match value.get_ref() {
+        toml::Value::String(name) => ParserChoice::from_name(name, &templates::builtin())
+            .map_err(|e| vec![(value.span(), e)]),
+        toml::Value::Table(_) => SelectorConfig::from_toml(site_text)
+            .map(|c| ParserChoice::Site(Box::new(c)))
+            .map_err(|errors| errors.into_iter().map(|e| (e.span, e.message)).collect()),
+        _ => Err(vec![(
+            value.span(),
+            "parser must be \"auto\", \"generic\", \"template:NAME\" or a [parser] table"
+                .to_string(),
+        )]),
+    }
 }
 
 /// Reads `path` and everything it refers to (site files, the lexicon).

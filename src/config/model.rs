@@ -183,9 +183,11 @@ pub struct SiteFile {
     /// Pages the crawl starts from; default `http://<first onion host>/`.
     #[serde(default)]
     pub start_urls: Vec<Spanned<String>>,
-    /// Which parser reads the site's pages: `auto` lets the classifier choose.
+    /// Which parser reads the site's pages: `"auto"` (a built-in template that recognises
+    /// the page, else the generic parser), `"generic"`, `"template:NAME"`, or a
+    /// `[parser]` table of CSS selectors (see README, "Adding a market").
     #[serde(default = "default_parser")]
-    pub parser: Spanned<String>,
+    pub parser: Spanned<toml::Value>,
     #[serde(default)]
     pub limits: Limits,
     /// A Netscape cookies.txt exported from Tor Browser, for logged-in crawling.
@@ -194,8 +196,8 @@ pub struct SiteFile {
     pub enabled: bool,
 }
 
-fn default_parser() -> Spanned<String> {
-    Spanned::new(0..0, "auto".to_string())
+fn default_parser() -> Spanned<toml::Value> {
+    Spanned::new(0..0, toml::Value::String("auto".to_string()))
 }
 
 fn default_enabled() -> bool {

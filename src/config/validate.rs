@@ -7,9 +7,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use toml::Spanned;
 
-/// Parsers a site may name. `auto` lets the page classifier choose.
-const PARSERS: &[&str] = &["auto", "generic"];
-
 pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, text, span, msg);
@@ -143,15 +140,8 @@ pub fn site_file(file: &Path, text: &str, site: &SiteFile) -> Vec<Diagnostic> {
             out.push(at(url.span(), format!("start URL {u:?} is not an http(s) URL on one of the site's onion hosts or mirrors")));
         }
     }
-    if !PARSERS.contains(&site.parser.get_ref().as_str()) {
-        out.push(at(
-            site.parser.span(),
-            format!(
-                "unknown parser {:?}; known: {}",
-                site.parser.get_ref(),
-                PARSERS.join(", ")
-            ),
-        ));
+    if let Err(problems) = super::parser_choice(text, &site.parser) {
+        out.extend(problems.into_iter().map(|(span, msg)| at(span, msg)));
     }
     let c = *site.limits.concurrency.get_ref();
     if !(1..=16).contains(&c) {

@@ -119,6 +119,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         }
     }
     problems.extend(validate::across_sites(&sites));
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
 
     match lexicon {
         Some(lexicon) if problems.is_empty() => Ok(Config {

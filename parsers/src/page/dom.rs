@@ -7,64 +7,12 @@
 //! page's visible text is laid out once with each node's slice of it, so both answers
 //! are O(1). Node indices are `usize` positions in [`Dom::nodes`].
 
+use crate::text::html::BLOCK;
 use scraper::{node::Element, Html, Node};
 use std::ops::Range;
 
 /// Elements whose content a reader never sees (SOURCES.md's "visible text" rules).
 const HIDDEN: &[&str] = &["script", "style", "template", "svg", "math", "noembed"];
-
-/// Elements that start a new line when rendered.
-const BLOCK: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "br",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "textarea",
-    "tfoot",
-    "thead",
-    "title",
-    "tr",
-    "ul",
-    "button",
-    "label",
-    "select",
-];
 
 /// Elements whose white space is kept (PGP key blocks live in them).
 const PREFORMATTED: &[&str] = &["pre", "textarea", "plaintext", "xmp", "listing"];

@@ -53,6 +53,25 @@ fn scheme_of(href: &str) -> Option<&str> {
     valid.then_some(s)
 }
 
+/// `href` resolved against `base`, keeping its `#fragment` (a post's permalink is the
+/// thread URL plus `#post-id`); `None` as for [`resolve`].
+pub fn resolve_with_fragment(base: &str, href: &str) -> Option<String> {
+    let clean: String = href
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (rest, fragment) = match clean.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (clean.as_str(), None),
+    };
+    let resolved = resolve(base, rest)?;
+    Some(match fragment {
+        Some(f) => format!("{resolved}#{f}"),
+        None => resolved,
+    })
+}
+
 /// `href` resolved against `base`, without its fragment; `None` when the result would not
 /// be an `http`/`https` URL (another scheme, an unusable base, an empty host).
 pub fn resolve(base: &str, href: &str) -> Option<String> {
@@ -154,6 +173,11 @@ pub fn host(url: &str) -> Option<String> {
 }
 
 /// The path and query of an absolute URL (`/` at least), for URL hints.
+/// `url` without its `#fragment`.
+pub fn strip_fragment(url: &str) -> &str {
+    url.split('#').next().unwrap_or(url)
+}
+
 pub fn path_and_query(url: &str) -> String {
     match split_absolute(url) {
         Some(p) => match p.query {

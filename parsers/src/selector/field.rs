@@ -6,7 +6,6 @@
 //! extractors get, because armored PGP keys need their lines.
 
 use super::config::{Field, FieldSpec};
-use super::urls;
 use scraper::{ElementRef, Node, Selector};
 
 /// Elements whose boundaries separate words.
@@ -153,7 +152,7 @@ impl Field {
         self.0.iter().find_map(|spec| {
             spec.values(scope).into_iter().find_map(|v| {
                 let v = format!("{}{v}", spec.prefix.as_deref().unwrap_or(""));
-                urls::resolve(scope.url, &v)
+                crate::page::url::resolve_with_fragment(scope.url, &v)
             })
         })
     }

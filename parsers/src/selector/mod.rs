@@ -81,7 +81,6 @@ mod field;
 mod load;
 mod page;
 mod raw;
-pub mod urls;
 
 pub use config::{ConfigError, SelectorConfig};
 pub use page::{links, parse, LinkKind, PageLink};

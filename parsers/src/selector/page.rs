@@ -2,7 +2,6 @@
 
 use super::config::{Field, ListingRules, PageRule, PostRules, SelectorConfig, VendorRules};
 use super::field::{collapse, raw_text, Scope};
-use super::urls;
 use crate::entity::Entity;
 use crate::price::parse_price;
 use crate::records::{Listing, PageType, ParsedPage, Post, Vendor};
@@ -63,7 +62,7 @@ pub fn parse(config: &SelectorConfig, url: &str, html: &[u8], extractor: &Extrac
 
 /// The first page-type rule whose every condition holds; the configured default if none.
 pub(super) fn page_type(config: &SelectorConfig, url: &str, doc: &Html) -> PageType {
-    let path = urls::path_and_query(url);
+    let path = crate::page::url::path_and_query(url);
     let title = title_of(doc);
     config
         .page_rules
@@ -319,10 +318,10 @@ pub fn links(config: &SelectorConfig, url: &str, doc: &Html) -> Vec<PageLink> {
         {
             continue;
         }
-        let Some(abs) = urls::resolve(url, href) else {
+        let Some(abs) = crate::page::url::resolve(url, href) else {
             continue;
         };
-        let abs = urls::strip_fragment(&abs).to_string();
+        let abs = crate::page::url::strip_fragment(&abs).to_string();
         let kind = if rules.next_page.as_ref().is_some_and(|s| s.matches(&a)) {
             LinkKind::NextPage
         } else if rules.listing.as_ref().is_some_and(|s| s.matches(&a)) {

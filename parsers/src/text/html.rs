@@ -26,8 +26,8 @@ const HIDDEN_CONTENT: &[&str] = &[
     "select-hidden",
 ];
 
-/// Elements that start a new line in a browser's rendering.
-const BLOCK: &[&str] = &[
+/// Elements that start a new line in a browser's rendering (also used by the DOM's text).
+pub(crate) const BLOCK: &[&str] = &[
     "address",
     "article",
     "aside",

@@ -38,6 +38,9 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Run a site's parser on a saved page and show the listings, vendors and posts found.
     Parse(ParseArgs),
+    /// Tor: check that the configured transport comes up.
+    #[command(subcommand)]
+    Tor(TorCommand),
     /// Work with the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -72,6 +75,22 @@ pub struct ParseArgs {
     /// One JSON object for the page (the `parse --json` contract).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TorCommand {
+    /// Bootstrap the configured transport, show progress and timing, optionally fetch a URL.
+    Check(TorCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TorCheckArgs {
+    /// Fetch this URL through the transport once it is up.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Give up bootstrapping after this many seconds.
+    #[arg(long, default_value_t = 180)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

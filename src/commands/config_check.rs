@@ -1,10 +1,8 @@
 //! `centinela config check`: every problem in every configuration file, or a summary.
 
 use crate::cli::Global;
-use crate::config::{
-    self,
-    model::{SmtpSecurity, TransportKind},
-};
+use crate::config::{self, model::SmtpSecurity};
+use centinela_crawler::transport::TransportKind;
 use centinela_parsers::registry::ParserChoice;
 use std::process::ExitCode;
 
@@ -21,9 +19,25 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
             println!("  data dir:   {}", data_dir.display());
             let t = &cfg.main.transport;
             println!(
-                "  transport:  {transport}; timeouts {}s connect / {}s total; bodies up to {} bytes",
-                t.connect_timeout_secs, t.total_timeout_secs, t.max_body_bytes
+                "  transport:  {transport}; timeouts {}s connect / {}s first byte / {}s total; bodies up to {} bytes",
+                t.connect_timeout_secs, t.first_byte_timeout_secs, t.total_timeout_secs, t.max_body_bytes
             );
+            let test_only = t.test_only_settings();
+            if !test_only.is_empty() {
+                let text = std::fs::read_to_string(&cfg.path).unwrap_or_default();
+                let span = config::table_span(&text, "transport.private_network");
+                let span = if span.is_empty() {
+                    config::table_span(&text, "transport")
+                } else {
+                    span
+                };
+                let (line, column) = config::line_column(&text, span.start);
+                println!(
+                    "{}:{line}:{column}: warning: TEST-ONLY settings are on ({}): they are for a private test network or loopback sample sites and must never be in a production configuration",
+                    cfg.path.display(),
+                    test_only.join(", ")
+                );
+            }
             println!(
                 "  smtp:       {}",
                 cfg.main.smtp.as_ref().map_or(

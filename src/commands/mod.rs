@@ -3,14 +3,16 @@
 mod config_check;
 mod extract;
 mod parse;
+mod tor_check;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, TorCommand};
 use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Extract(args) => extract::run(&cli.global, &args),
         Command::Parse(args) => parse::run(&cli.global, &args),
+        Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }
 }

@@ -9,7 +9,8 @@ pub mod model;
 mod toml_file;
 mod validate;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{line_column, Diagnostic};
+pub use validate::table_span;
 
 use centinela_parsers::peru::Lexicon;
 use centinela_parsers::registry::ParserChoice;

@@ -12,8 +12,10 @@ pub struct MainFile {
     pub storage: Storage,
     #[serde(default)]
     pub sites: SitesSection,
+    /// How pages are fetched (the crawler's own type: kind, timeouts, limits, and the
+    /// test-only private network and loopback host map).
     #[serde(default)]
-    pub transport: Transport,
+    pub transport: centinela_crawler::transport::TransportConfig,
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub web: Web,
@@ -69,56 +71,6 @@ fn default_sites_dir() -> String {
 
 fn default_lexicon() -> String {
     "peru.toml".to_string()
-}
-
-/// How pages are fetched. Onion URLs only ever go through Tor (`arti` or `socks5`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Transport {
-    #[serde(default)]
-    pub kind: TransportKind,
-    /// The Tor client's SOCKS port, for `kind = "socks5"`; must be on loopback.
-    pub socks5_addr: Option<Spanned<String>>,
-    #[serde(default = "default_connect_timeout")]
-    pub connect_timeout_secs: u32,
-    #[serde(default = "default_total_timeout")]
-    pub total_timeout_secs: u32,
-    #[serde(default = "default_max_body")]
-    pub max_body_bytes: u64,
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Transport {
-            kind: TransportKind::default(),
-            socks5_addr: None,
-            connect_timeout_secs: default_connect_timeout(),
-            total_timeout_secs: default_total_timeout(),
-            max_body_bytes: default_max_body(),
-        }
-    }
-}
-
-fn default_connect_timeout() -> u32 {
-    60
-}
-fn default_total_timeout() -> u32 {
-    180
-}
-fn default_max_body() -> u64 {
-    20 * 1024 * 1024
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TransportKind {
-    /// Embedded Tor client.
-    #[default]
-    Arti,
-    /// An existing Tor client's SOCKS port (names resolved inside Tor).
-    Socks5,
-    /// Loopback-only direct connections, for sample sites and the demo.
-    Direct,
 }
 
 /// The mail relay that alerts go through.

@@ -1,8 +1,9 @@
 //! Checks that need more than types: hosts that must be onion v3 names, secrets that
 //! must be readable, addresses that must be loopback.
 
-use super::model::{MainFile, SiteFile, SmtpSecurity, TransportKind};
+use super::model::{MainFile, SiteFile, SmtpSecurity};
 use super::{Diagnostic, Site};
+use centinela_crawler::transport::TransportKind;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use toml::Spanned;
@@ -18,23 +19,13 @@ pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
             "storage.data_dir is empty".into(),
         ));
     }
-    match (&main.transport.kind, &main.transport.socks5_addr) {
-        (TransportKind::Socks5, None) => out.push(at(
-            0..0,
-            "transport.kind = \"socks5\" needs transport.socks5_addr (the Tor client's SOCKS port, e.g. \"127.0.0.1:9050\")".into(),
-        )),
-        (_, Some(addr)) => match addr.get_ref().parse::<SocketAddr>() {
-            Ok(a) if a.ip().is_loopback() => {}
-            Ok(a) => out.push(at(addr.span(), format!("socks5_addr {a} is not on this machine: a Tor SOCKS port must be on loopback (127.0.0.1 or ::1)"))),
-            Err(_) => out.push(at(addr.span(), format!("socks5_addr {:?} is not an address:port", addr.get_ref()))),
-        },
-        _ => {}
-    }
-    if main.transport.connect_timeout_secs == 0 || main.transport.total_timeout_secs == 0 {
-        out.push(at(
-            0..0,
-            "transport timeouts must be at least 1 second".into(),
-        ));
+    let transport_at = table_span(text, "transport");
+    if let Err(e) = main.transport.validate() {
+        out.push(at(transport_at.clone(), format!("[transport]: {e}")));
+    } else if main.transport.kind == TransportKind::Socks5 {
+        if let Err(e) = main.transport.socks5_socket_addr() {
+            out.push(at(transport_at, format!("[transport]: {e}")));
+        }
     }
     if main.web.bind.get_ref().parse::<SocketAddr>().is_err() {
         out.push(at(
@@ -189,6 +180,21 @@ pub fn across_sites(sites: &[Site]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The span of a `[name]` table header in `text` (or the file start when absent), to
+/// locate problems found in a section as a whole.
+pub fn table_span(text: &str, name: &str) -> std::ops::Range<usize> {
+    let header = format!("[{name}]");
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(&header) {
+            let start = at + (line.len() - line.trim_start().len());
+            return start..start + header.len();
+        }
+        at += line.len();
+    }
+    0..0
 }
 
 /// Why `host` is not a usable onion v3 host name, if it is not.

@@ -66,17 +66,13 @@ pub fn fingerprints(armor_body: &str) -> Vec<String> {
 
 /// The base64 part of an armor body: after the headers, before the `=CRC` line.
 fn payload(body: &str) -> String {
-    let lines: Vec<&str> = body.lines().map(str::trim).collect();
+    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let mut out = String::with_capacity(body.len());
-    if let Some(blank) = lines.iter().position(|l| l.is_empty()) {
-        // Well-formed: headers, an empty line, then the body.
-        let has_headers = lines[..blank].iter().any(|l| l.contains(": "));
-        let first = if has_headers || blank == 0 {
-            blank + 1
-        } else {
-            0
-        };
-        for l in &lines[first..] {
+    if lines.len() >= 3 {
+        // Line structure survived. Headers ("Version: GnuPG v1.4.12") come first; the
+        // blank line after them is often lost on web pages, so they are recognised by
+        // their shape: base64 lines never contain ": ".
+        for l in lines.iter().skip_while(|l| is_header(l)) {
             if l.starts_with('=') && l.len() <= 6 {
                 break;
             }
@@ -84,8 +80,8 @@ fn payload(body: &str) -> String {
         }
         return out;
     }
-    // Damaged: work token by token. Headers are `Key: value` pairs whose values are short
-    // words; the body starts at the first long run of base64 characters.
+    // Damaged: everything on one line. Headers are `Key: value` pairs whose values are
+    // short words; the body starts at the first long run of base64 characters.
     let tokens: Vec<&str> = body.split_whitespace().collect();
     let first = tokens
         .iter()
@@ -98,6 +94,13 @@ fn payload(body: &str) -> String {
         out.push_str(t);
     }
     out
+}
+
+/// An armor header line: `Name: value`, the name letters, digits and dashes.
+fn is_header(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    })
 }
 
 fn is_base64(c: u8) -> bool {
@@ -168,6 +171,24 @@ mod tests {
         assert!(find_pgp_keys(&damaged)
             .iter()
             .all(|m| m.fingerprint != FINGERPRINT.trim()));
+    }
+
+    #[test]
+    fn headers_without_the_blank_line_after_them() {
+        // Web pages drop the empty line between the armor headers and the body.
+        let squeezed: String = KEY
+            .lines()
+            .filter(|l| !l.is_empty())
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let with_header = squeezed.replacen(
+            "-----\n",
+            "-----\nVersion: GnuPG v1.4.12 (MingW32)\nComment: https://example.invalid/key\n",
+            1,
+        );
+        let found = find_pgp_keys(&with_header);
+        assert_eq!(found.len(), 1, "{with_header}");
+        assert_eq!(found[0].fingerprint, FINGERPRINT.trim());
     }
 
     #[test]

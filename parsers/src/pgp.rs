@@ -66,7 +66,11 @@ pub fn fingerprints(armor_body: &str) -> Vec<String> {
 
 /// The base64 part of an armor body: after the headers, before the `=CRC` line.
 fn payload(body: &str) -> String {
-    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut out = String::with_capacity(body.len());
     if lines.len() >= 3 {
         // Line structure survived. Headers ("Version: GnuPG v1.4.12") come first; the

@@ -8,54 +8,11 @@
 use super::config::{Field, FieldSpec};
 use scraper::{ElementRef, Node, Selector};
 
-/// Elements whose boundaries separate words.
-const BLOCK: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "td",
-    "textarea",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-    "cite",
-    "label",
-    "button",
-    "select",
-    "summary",
-    "details",
-];
+/// Elements whose boundaries separate words: the block elements of text extraction, plus
+/// table cells and citations, which a value read from one field must not glue together.
+fn separates_words(name: &str) -> bool {
+    crate::text::html::BLOCK.contains(&name) || matches!(name, "td" | "th" | "cite" | "select")
+}
 
 /// Elements whose content a reader never sees.
 const HIDDEN: &[&str] = &[
@@ -85,7 +42,7 @@ fn walk(el: ElementRef<'_>, exclude: Option<&Selector>, out: &mut String) {
                 if exclude.is_some_and(|x| x.matches(&child_el)) {
                     continue;
                 }
-                let block = BLOCK.contains(&name);
+                let block = separates_words(name);
                 if block {
                     out.push('\n');
                 }

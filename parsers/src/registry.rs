@@ -87,31 +87,48 @@ impl Registry {
     /// Parses one page with the chosen parser and scores its records for Peru.
     pub fn parse(&self, choice: &ParserChoice, url: &str, html: &[u8]) -> ParsedPage {
         let page = Page::parse(url, html);
-        let gate = classify::classify(&page);
-        let generic = || generic::parse(&page, &self.extractor);
+        // The generic parser classifies the page itself; a page read by a template or
+        // site selectors is classified only when it lacks their layout (a possible gate).
+        let generic = || generic::parse_classified(&page, &self.extractor);
+        let by_template = |t: &Template| (t.parse(url, html, &self.extractor), t.detects(html));
         // Whether the page shows the layout of the parser that read it: a template's
         // `detect` selector, or, for a site's own selectors, that they found records.
-        let (mut parsed, own_layout) = match choice {
+        let (mut parsed, own_layout, gate) = match choice {
             ParserChoice::Site(config) => {
                 let p = crate::selector::parse(config, url, html, &self.extractor);
                 let found = !(p.listings.is_empty() && p.posts.is_empty() && p.vendors.is_empty());
-                (p, found)
+                (p, found, None)
             }
             ParserChoice::Template(name) => match templates::by_name(&self.templates, name) {
-                Some(t) => (t.parse(url, html, &self.extractor), t.detects(html)),
-                None => (generic(), false),
+                Some(t) => {
+                    let (p, own) = by_template(t);
+                    (p, own, None)
+                }
+                None => {
+                    let (p, c) = generic();
+                    (p, false, Some(c))
+                }
             },
-            ParserChoice::Generic => (generic(), false),
             ParserChoice::Auto => match templates::detect(&self.templates, html) {
-                Some(t) => (t.parse(url, html, &self.extractor), true),
-                None => (generic(), false),
+                Some(t) => (t.parse(url, html, &self.extractor), true, None),
+                None => {
+                    let (p, c) = generic();
+                    (p, false, Some(c))
+                }
             },
+            ParserChoice::Generic => {
+                let (p, c) = generic();
+                (p, false, Some(c))
+            }
         };
         // Markets serve their queue and login pages at any URL, without their usual
         // layout; a page in the site's own layout that merely talks about queues or
         // logins (a forum PSA) is content.
-        if gate.page_type.needs_human() && !own_layout {
-            parsed.page_type = gate.page_type;
+        if !own_layout {
+            let gate = gate.unwrap_or_else(|| classify::classify(&page));
+            if gate.page_type.needs_human() {
+                parsed.page_type = gate.page_type;
+            }
         }
         self.score(&mut parsed);
         parsed

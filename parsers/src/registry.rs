@@ -53,7 +53,7 @@ impl ParserChoice {
 
 /// The parsers, built once.
 pub struct Registry {
-    templates: Vec<Template>,
+    templates: &'static [Template],
     extractor: Extractor,
 }
 
@@ -77,7 +77,7 @@ impl Registry {
     }
 
     pub fn templates(&self) -> &[Template] {
-        &self.templates
+        self.templates
     }
 
     pub fn extractor(&self) -> &Extractor {
@@ -90,7 +90,8 @@ impl Registry {
         // The generic parser classifies the page itself; a page read by a template or
         // site selectors is classified only when it lacks their layout (a possible gate).
         let generic = || generic::parse_classified(&page, &self.extractor);
-        let by_template = |t: &Template| (t.parse(url, html, &self.extractor), t.detects(html));
+        let by_template =
+            |t: &Template| (t.parse(url, html, &self.extractor), t.matches(page.html()));
         // Whether the page shows the layout of the parser that read it: a template's
         // `detect` selector, or, for a site's own selectors, that they found records.
         let (mut parsed, own_layout, gate) = match choice {
@@ -99,7 +100,7 @@ impl Registry {
                 let found = !(p.listings.is_empty() && p.posts.is_empty() && p.vendors.is_empty());
                 (p, found, None)
             }
-            ParserChoice::Template(name) => match templates::by_name(&self.templates, name) {
+            ParserChoice::Template(name) => match templates::by_name(self.templates, name) {
                 Some(t) => {
                     let (p, own) = by_template(t);
                     (p, own, None)
@@ -109,7 +110,7 @@ impl Registry {
                     (p, false, Some(c))
                 }
             },
-            ParserChoice::Auto => match templates::detect(&self.templates, html) {
+            ParserChoice::Auto => match templates::detect_in(self.templates, page.html()) {
                 Some(t) => (t.parse(url, html, &self.extractor), true, None),
                 None => {
                     let (p, c) = generic();

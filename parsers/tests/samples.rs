@@ -16,7 +16,7 @@ fn page(template: &str, host: &str, site: &str, rel: &str) -> ParsedPage {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples");
     let html = std::fs::read(Path::new(dir).join(site).join(rel)).unwrap();
     let all = templates::builtin();
-    let t = templates::by_name(&all, template).unwrap();
+    let t = templates::by_name(all, template).unwrap();
     t.parse(
         &page_url(host, rel),
         &html,
@@ -155,9 +155,9 @@ fn templates_recognise_their_own_content_pages_and_no_others() {
     for (site, name, pages) in cases {
         for rel in pages {
             let html = std::fs::read(Path::new(dir).join(site).join(rel)).unwrap();
-            let found = templates::detect(&all, &html).map(|t| t.name.as_str());
+            let found = templates::detect(all, &html).map(|t| t.name.as_str());
             assert_eq!(found, Some(name), "{site}/{rel}");
         }
     }
-    assert!(templates::detect(&all, b"<html><body><p>hola</p></body></html>").is_none());
+    assert!(templates::detect(all, b"<html><body><p>hola</p></body></html>").is_none());
 }

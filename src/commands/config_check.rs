@@ -71,7 +71,7 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
                     site.def.name.get_ref(),
                     site.def.onion_hosts.len(),
                     site.def.mirrors.len(),
-                    match site.parser() {
+                    match &site.parser {
                         ParserChoice::Auto => "auto".to_string(),
                         ParserChoice::Generic => "generic".to_string(),
                         ParserChoice::Template(t) => format!("template:{t}"),

@@ -60,7 +60,7 @@ fn choose(
     };
     let cfg = config::load(&global.config)?;
     match cfg.sites.iter().find(|s| s.name() == name) {
-        Some(site) => Ok((site.parser(), cfg.lexicon)),
+        Some(site) => Ok((site.parser.clone(), cfg.lexicon)),
         None => Err(vec![config::Diagnostic::whole_file(
             &global.config,
             format!(

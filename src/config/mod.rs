@@ -36,16 +36,13 @@ pub struct Site {
     /// The file's text, for locating later problems.
     pub text: String,
     pub def: model::SiteFile,
+    /// The parser the site asked for, read once when the configuration was loaded.
+    pub parser: ParserChoice,
 }
 
 impl Site {
     pub fn name(&self) -> &str {
         self.def.name.get_ref()
-    }
-
-    /// The parser this site asked for (checked when the configuration was loaded).
-    pub fn parser(&self) -> ParserChoice {
-        parser_choice(&self.text, &self.def.parser).unwrap_or(ParserChoice::Auto)
     }
 }
 
@@ -56,8 +53,9 @@ pub fn parser_choice(
     value: &toml::Spanned<toml::Value>,
 ) -> Result<ParserChoice, Vec<(std::ops::Range<usize>, String)>> {
     match value.get_ref() {
-        toml::Value::String(name) => ParserChoice::from_name(name, &templates::builtin())
-            .map_err(|e| vec![(value.span(), e)]),
+        toml::Value::String(name) => {
+            ParserChoice::from_name(name, templates::builtin()).map_err(|e| vec![(value.span(), e)])
+        }
         toml::Value::Table(_) => SelectorConfig::from_toml(site_text)
             .map(|c| ParserChoice::Site(Box::new(c)))
             .map_err(|errors| errors.into_iter().map(|e| (e.span, e.message)).collect()),
@@ -112,10 +110,22 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         problems.extend(site_problems);
         if let Some(def) = def {
             problems.extend(validate::site_file(&file, &site_text, &def));
+            let parser = match parser_choice(&site_text, &def.parser) {
+                Ok(p) => p,
+                Err(found) => {
+                    problems.extend(
+                        found
+                            .into_iter()
+                            .map(|(span, msg)| Diagnostic::at(&file, &site_text, span, msg)),
+                    );
+                    ParserChoice::Auto
+                }
+            };
             sites.push(Site {
                 file,
                 text: site_text,
                 def,
+                parser,
             });
         }
     }

@@ -131,9 +131,6 @@ pub fn site_file(file: &Path, text: &str, site: &SiteFile) -> Vec<Diagnostic> {
             out.push(at(url.span(), format!("start URL {u:?} is not an http(s) URL on one of the site's onion hosts or mirrors")));
         }
     }
-    if let Err(problems) = super::parser_choice(text, &site.parser) {
-        out.extend(problems.into_iter().map(|(span, msg)| at(span, msg)));
-    }
     let c = *site.limits.concurrency.get_ref();
     if !(1..=16).contains(&c) {
         out.push(at(

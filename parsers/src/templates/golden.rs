@@ -69,7 +69,7 @@ pub fn render_all(samples: &Path) -> Result<Vec<Golden>, String> {
     for site in &manifest.site {
         let choice = match &site.template {
             Some(name) => ParserChoice::Template(name.clone()),
-            None => ParserChoice::Site(Box::new(site_config(samples, site, &templates)?)),
+            None => ParserChoice::Site(Box::new(site_config(samples, site, templates)?)),
         };
         let dir = samples.join(&site.dir);
         for html in html_files(&dir)? {

@@ -20,7 +20,7 @@
 //!   <div class="post" id="p1"><dl class="postprofile"><a class="username">ana</a></dl>
 //!   <div class="postbody"><div class="content">Buenas</div></div></div></body>"#;
 //! let all = templates::builtin();
-//! let t = templates::detect(&all, html).expect("a phpBB page");
+//! let t = templates::detect(all, html).expect("a phpBB page");
 //! let page = t.parse("http://example.onion/t.html", html, &Extractor::with_default_lexicon());
 //! assert_eq!(page.parser, "template:forum");
 //! assert_eq!(page.posts[0].author.as_deref(), Some("ana"));
@@ -32,6 +32,7 @@ use crate::records::ParsedPage;
 use crate::selector::{self, ConfigError, SelectorConfig};
 use crate::Extractor;
 use scraper::{Html, Selector};
+use std::sync::OnceLock;
 
 /// The embedded template files, in detection order (most specific first).
 const SOURCES: &[(&str, &str)] = &[
@@ -63,9 +64,8 @@ impl Template {
         })
     }
 
-    /// Whether the page looks like this family.
-    pub fn detects(&self, html: &[u8]) -> bool {
-        let doc = Html::parse_document(&String::from_utf8_lossy(html));
+    /// Whether an already parsed page looks like this family.
+    pub fn matches(&self, doc: &Html) -> bool {
         doc.select(&self.detect).next().is_some()
     }
 
@@ -97,13 +97,16 @@ fn detect_selector(text: &str) -> Result<Selector, Vec<ConfigError>> {
     })
 }
 
-/// Every built-in template. A template that fails to load is left out (the
-/// `builtin_templates_load` test makes sure none does).
-pub fn builtin() -> Vec<Template> {
-    SOURCES
-        .iter()
-        .filter_map(|(_, text)| Template::from_toml(text).ok())
-        .collect()
+/// Every built-in template, compiled once per process. A template that fails to load is
+/// left out (the `builtin_templates_load` test makes sure none does).
+pub fn builtin() -> &'static [Template] {
+    static BUILTIN: OnceLock<Vec<Template>> = OnceLock::new();
+    BUILTIN.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|(_, text)| Template::from_toml(text).ok())
+            .collect()
+    })
 }
 
 /// The built-in template source files, by file name (for `centinela parse` to show,
@@ -112,12 +115,18 @@ pub fn sources() -> &'static [(&'static str, &'static str)] {
     SOURCES
 }
 
-/// The first template whose `detect` selector matches the page.
+/// The first template whose `detect` selector matches the page's bytes.
 pub fn detect<'a>(templates: &'a [Template], html: &[u8]) -> Option<&'a Template> {
-    let doc = Html::parse_document(&String::from_utf8_lossy(html));
-    templates
-        .iter()
-        .find(|t| doc.select(&t.detect).next().is_some())
+    detect_in(
+        templates,
+        &Html::parse_document(&String::from_utf8_lossy(html)),
+    )
+}
+
+/// The first template whose `detect` selector matches an already parsed page: the page is
+/// parsed once, not once per template.
+pub fn detect_in<'a>(templates: &'a [Template], doc: &Html) -> Option<&'a Template> {
+    templates.iter().find(|t| t.matches(doc))
 }
 
 /// The template with this name.
@@ -137,7 +146,7 @@ mod tests {
                 panic!("{}", shown.join("\n"));
             }
         }
-        let names: Vec<String> = builtin().into_iter().map(|t| t.name).collect();
+        let names: Vec<String> = builtin().iter().map(|t| t.name.clone()).collect();
         assert_eq!(names, ["mercado-andino", "silk-lane", "dread", "forum"]);
     }
 }

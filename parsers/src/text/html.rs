@@ -14,16 +14,7 @@ use std::borrow::Cow;
 
 /// Elements whose content is never shown as text.
 const HIDDEN_CONTENT: &[&str] = &[
-    "script",
-    "style",
-    "template",
-    "svg",
-    "math",
-    "iframe",
-    "noembed",
-    "noframes",
-    "object",
-    "select-hidden",
+    "script", "style", "template", "svg", "math", "iframe", "noembed", "noframes", "object",
 ];
 
 /// Elements that start a new line in a browser's rendering (also used by the DOM's text).

@@ -50,14 +50,22 @@ fn tor_check_bootstraps_on_the_private_network_and_fetches_the_onion() {
     let net = Network {
         dir: work.path().join("net"),
     };
-    let started = Command::new("bash")
-        .arg(Path::new(ROOT).join("tests/tor-testnet/testnet.sh"))
-        .args(["start", "--dir"])
-        .arg(&net.dir)
-        .arg("--site-dir")
-        .arg(Path::new(ROOT).join("samples/mercado-andino"))
-        .output()
-        .unwrap();
+    let start = || {
+        Command::new("bash")
+            .arg(Path::new(ROOT).join("tests/tor-testnet/testnet.sh"))
+            .args(["start", "--dir"])
+            .arg(&net.dir)
+            .arg("--site-dir")
+            .arg(Path::new(ROOT).join("samples/mercado-andino"))
+            .output()
+            .unwrap()
+    };
+    // A network that does not converge on a loaded machine is started afresh once.
+    let mut started = start();
+    if !started.status.success() {
+        eprintln!("first network did not come up; starting a fresh one");
+        started = start();
+    }
     assert!(
         started.status.success(),
         "{}",

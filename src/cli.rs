@@ -38,6 +38,12 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Run a site's parser on a saved page and show the listings, vendors and posts found.
     Parse(ParseArgs),
+    /// Serve the sample sites on this machine, crawl them, and show what Centinela finds.
+    Demo(DemoArgs),
+    /// Crawl the configured sites once (or the rest of an interrupted crawl).
+    Crawl(CrawlArgs),
+    /// Each site's crawl state; `sites resume NAME` after a person cleared a login wall.
+    Sites(SitesArgs),
     /// Tor: check that the configured transport comes up.
     #[command(subcommand)]
     Tor(TorCommand),
@@ -97,4 +103,60 @@ pub struct TorCheckArgs {
 pub enum ConfigCommand {
     /// Check every configuration file and report each problem as file:line:column.
     Check,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Crawl only this site (repeatable); default: every enabled site.
+    #[arg(long)]
+    pub site: Vec<String>,
+    /// One JSON summary object per site on standard output, no progress bars.
+    #[arg(long)]
+    pub json: bool,
+    /// Only finish what an interrupted crawl left: sites whose last pass ended are left
+    /// for the next regular crawl (which starts a new pass over them).
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SitesArgs {
+    #[command(subcommand)]
+    pub command: Option<SitesCommand>,
+    /// One JSON object per site.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SitesCommand {
+    /// A person has dealt with the login wall, captcha or queue: crawl the site again.
+    Resume {
+        /// The site's name.
+        site: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its configuration, store and evidence (made afresh).
+    #[arg(long, default_value = "centinela-demo")]
+    pub dir: std::path::PathBuf,
+    /// The sample sites (default: `samples/` here, or in the source tree).
+    #[arg(long)]
+    pub samples: Option<std::path::PathBuf>,
+    /// Only serve the sample sites on loopback until stopped (for trying `crawl` by hand
+    /// and for tests); prints the port and the configuration to use.
+    #[arg(long)]
+    pub serve: bool,
+    /// With --serve: the loopback port (default: any free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// With --serve: append one line per request (`host path`, and the names of
+    /// any cookies sent) to this file.
+    #[arg(long)]
+    pub access_log: Option<std::path::PathBuf>,
+    /// With --serve: the crawl delay written into the sites' configuration, in ms.
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u32,
 }

@@ -1,8 +1,8 @@
-//! Centinela's crawler crate.
-//!
-//! For now it holds [`transport`]: how pages are fetched — through Tor (embedded arti, or an
-//! existing Tor client's SOCKS port) or, for loopback sample sites only, directly — with the
-//! timeouts, size limits, isolation and failure classification the crawl relies on.
+//! Centinela's crawler crate: how pages are fetched ([`transport`]), which to fetch next
+//! ([`frontier`]), and the crawl engine that ties them to capture and parsing
+//! ([`engine`]). It produces self-contained [`message::CrawlMessage`]s; keeping them (the
+//! entity store, index, alerts) is the `index` crate's job, on the other side of a
+//! channel.
 //!
 //! ```no_run
 //! use centinela_crawler::transport::{
@@ -17,4 +17,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod canon;
+mod commit;
+pub mod cookies;
+pub mod engine;
+pub mod frontier;
+pub mod message;
 pub mod transport;
+pub mod traps;
+pub mod warc;

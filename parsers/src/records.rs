@@ -178,4 +178,18 @@ pub struct ParsedPage {
     pub entities: Vec<Entity>,
     /// Absolute outgoing links the crawler would consider.
     pub links: Vec<String>,
+    /// The links a site's parser recognised (listings, vendors, next page of a list), so
+    /// the crawler can fetch them first. Not part of the `parse --json` contract.
+    #[serde(skip)]
+    pub link_kinds: Vec<(String, LinkKind)>,
+}
+
+/// What a link leads to, by a parser's link rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Listing,
+    Vendor,
+    NextPage,
+    Other,
 }

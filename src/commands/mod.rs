@@ -1,8 +1,11 @@
 //! One module per command; each returns the process exit code.
 
 mod config_check;
+pub mod crawl;
+mod demo;
 mod extract;
 mod parse;
+mod sites;
 mod tor_check;
 
 use crate::cli::{Cli, Command, ConfigCommand, TorCommand};
@@ -12,6 +15,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Extract(args) => extract::run(&cli.global, &args),
         Command::Parse(args) => parse::run(&cli.global, &args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Crawl(args) => crawl::run(&cli.global, &args),
+        Command::Sites(args) => sites::run(&cli.global, &args),
         Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }

@@ -27,14 +27,23 @@ pub struct Storage {
     /// Where the store, index, WARC files and Tor state live; relative to the config file.
     #[serde(default = "default_data_dir")]
     pub data_dir: Spanned<String>,
+    /// A WARC file is closed and a new one started past this size, in MiB (evidence is
+    /// easier to copy and hash in pieces).
+    #[serde(default = "default_warc_file_mib")]
+    pub warc_file_mib: u64,
 }
 
 impl Default for Storage {
     fn default() -> Self {
         Storage {
             data_dir: Spanned::new(0..0, default_data_dir_string()),
+            warc_file_mib: default_warc_file_mib(),
         }
     }
+}
+
+fn default_warc_file_mib() -> u64 {
+    1024
 }
 
 fn default_data_dir_string() -> String {
@@ -142,8 +151,13 @@ pub struct SiteFile {
     pub parser: Spanned<toml::Value>,
     #[serde(default)]
     pub limits: Limits,
-    /// A Netscape cookies.txt exported from Tor Browser, for logged-in crawling.
+    /// A Netscape cookies.txt exported from Tor Browser, for logged-in crawling;
+    /// relative to this file.
     pub cookies_file: Option<Spanned<String>>,
+    /// Query parameters that carry a session id on this site (beyond the usual `sid`,
+    /// `PHPSESSID`…); removed from URLs so one page is not crawled once per session.
+    #[serde(default)]
+    pub session_params: Vec<String>,
     #[serde(default = "default_enabled")]
     pub enabled: bool,
 }

@@ -90,6 +90,11 @@ impl ClientPool {
         Ok(Lease { tag, client })
     }
 
+    /// `key`'s cookie jar (shared with its clients, present and future).
+    pub fn jar(&self, key: &IsolationKey) -> Arc<Jar> {
+        Arc::clone(&Self::slot(&mut self.lock(), key).jar)
+    }
+
     /// The tag `key` would use now.
     pub fn current_tag(&self, key: &IsolationKey) -> CircuitTag {
         let mut slots = self.lock();

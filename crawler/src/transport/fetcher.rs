@@ -152,6 +152,50 @@ impl Fetcher {
         self.transport.retire(&old);
     }
 
+    /// The headers a request for `url` carries, for the evidence record of the request.
+    /// Cookies are left out: they are the investigator's session secrets.
+    pub fn request_headers(&self, req: &FetchRequest) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(host) = req.url.host_str() {
+            let host = match req.url.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host.to_string(),
+            };
+            out.push(("Host".to_string(), host));
+        }
+        for (name, value) in super::browser::default_headers(&self.settings.user_agent).iter() {
+            out.push((
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
+        }
+        if let Some(v) = &req.if_none_match {
+            out.push(("If-None-Match".to_string(), v.clone()));
+        }
+        if let Some(v) = &req.if_modified_since {
+            out.push(("If-Modified-Since".to_string(), v.clone()));
+        }
+        out
+    }
+
+    /// Puts cookies exported from Tor Browser into `key`'s jar, so the crawl continues the
+    /// investigator's logged-in session. Returns how many were loaded (expired ones are
+    /// left out).
+    pub fn add_cookies(&self, key: &IsolationKey, cookies: &[crate::cookies::Cookie]) -> usize {
+        let jar = self.clients.jar(key);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut loaded = 0;
+        for c in cookies.iter().filter(|c| !c.is_expired(now)) {
+            if let Some(url) = c.url() {
+                jar.add_cookie_str(&c.set_cookie_header(), &url);
+                loaded += 1;
+            }
+        }
+        loaded
+    }
+
     /// The circuit `key`'s latest stream used, when the transport can tell (arti).
     pub fn circuit(&self, key: &IsolationKey) -> Option<CircuitInfo> {
         self.transport.circuit(&self.clients.current_tag(key))

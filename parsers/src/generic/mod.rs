@@ -62,6 +62,7 @@ pub fn parse_classified(page: &Page, extractor: &Extractor) -> (ParsedPage, Clas
         posts: Vec::new(),
         entities: Vec::new(),
         links: layout.links.iter().map(|l| l.url.clone()).collect(),
+        link_kinds: Vec::new(),
     };
     match class.page_type {
         PageType::ListingIndex | PageType::SearchResults => {

@@ -48,6 +48,7 @@ struct Pattern {
 }
 
 /// A compiled lexicon, ready to scan text.
+#[derive(Clone)]
 pub struct Lexicon {
     signals: Vec<(String, f64)>,
     /// Per distinct folded phrase, its variants: "soles" alone and "# soles" share one

@@ -9,7 +9,7 @@ mod fold;
 mod lexicon;
 pub mod score;
 
-pub use lexicon::{Lexicon, LexiconError, LexiconFile, SignalDef};
+pub use lexicon::{Lexicon, LexiconError, LexiconFile, SignalDef, DEFAULT_LEXICON};
 
 /// One lexicon phrase found in a text.
 #[derive(Clone, Debug, PartialEq)]

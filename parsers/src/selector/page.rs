@@ -8,14 +8,7 @@ use crate::records::{Listing, PageType, ParsedPage, Post, Vendor};
 use crate::Extractor;
 use scraper::{ElementRef, Html, Selector};
 
-/// What a link on a page leads to, by the site's `[parser.links]` rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkKind {
-    Listing,
-    Vendor,
-    NextPage,
-    Other,
-}
+pub use crate::records::LinkKind;
 
 /// One outgoing link, absolute, without fragment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +38,7 @@ pub fn parse(config: &SelectorConfig, url: &str, html: &[u8], extractor: &Extrac
     for rules in config.posts.iter().filter(|r| applies(&r.on)) {
         posts.extend(read_posts(rules, page, url, extractor));
     }
+    let page_links = links(config, url, &doc);
     ParsedPage {
         url: url.to_string(),
         page_type,
@@ -53,10 +47,12 @@ pub fn parse(config: &SelectorConfig, url: &str, html: &[u8], extractor: &Extrac
         vendors,
         posts,
         entities: extractor.extract_html(html),
-        links: links(config, url, &doc)
-            .into_iter()
-            .map(|l| l.url)
+        link_kinds: page_links
+            .iter()
+            .filter(|l| l.kind != LinkKind::Other)
+            .map(|l| (l.url.clone(), l.kind))
             .collect(),
+        links: page_links.into_iter().map(|l| l.url).collect(),
     }
 }
 

@@ -1,0 +1,609 @@
+//! Applying what one page showed: merge its records into the stored ones, record what
+//! changed, and index their identifiers — all in one transaction.
+
+use centinela_parsers::records::{Listing, ParsedPage, Post, Price, Vendor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use super::keys;
+use super::records::{
+    Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
+    StoredPost, StoredVendor,
+};
+use super::{Store, StoreError};
+use crate::time::Timestamp;
+
+/// One parsed page to keep.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    pub site: &'a str,
+    pub at: Timestamp,
+    pub capture: &'a Capture,
+    pub page: &'a ParsedPage,
+}
+
+/// What applying a page changed, for the crawl's summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    pub listings_new: u32,
+    pub listings_changed: u32,
+    pub vendors_new: u32,
+    pub posts_new: u32,
+}
+
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, o: Applied) {
+        self.listings_new += o.listings_new;
+        self.listings_changed += o.listings_changed;
+        self.vendors_new += o.vendors_new;
+        self.posts_new += o.posts_new;
+    }
+}
+
+/// The records a page showed when it was last parsed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct PageRecords {
+    listings: Vec<String>,
+    vendors: Vec<String>,
+    posts: Vec<(String, String)>,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+struct Tx<'a> {
+    listings: &'a TransactionalTree,
+    vendors: &'a TransactionalTree,
+    posts: &'a TransactionalTree,
+    pages: &'a TransactionalTree,
+    history: &'a TransactionalTree,
+    ids: &'a TransactionalTree,
+}
+
+fn tx_get<T: serde::de::DeserializeOwned>(
+    tree: &TransactionalTree,
+    key: &[u8],
+) -> TxResult<Option<T>> {
+    match tree.get(key)? {
+        Some(v) => serde_json::from_slice(&v).map(Some).map_err(|source| {
+            ConflictableTransactionError::Abort(StoreError::Corrupt {
+                key: keys::printable(key),
+                source,
+            })
+        }),
+        None => Ok(None),
+    }
+}
+
+fn tx_put<T: Serialize>(tree: &TransactionalTree, key: &[u8], value: &T) -> TxResult<()> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
+    tree.insert(key, bytes)?;
+    Ok(())
+}
+
+fn unwrap_tx<T>(r: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
+    r.map_err(|e| match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Db(e),
+    })
+}
+
+impl Tx<'_> {
+    fn event(
+        &self,
+        site: &str,
+        subject: &str,
+        at: Timestamp,
+        change: Change,
+        sha: Option<&str>,
+    ) -> TxResult<()> {
+        let seq = self.history.generate_id()?;
+        let event = HistoryEvent {
+            site: site.to_string(),
+            url: subject.to_string(),
+            at,
+            change,
+            capture_sha256: sha.map(str::to_string),
+        };
+        tx_put(self.history, &keys::history(site, subject, at, seq), &event)
+    }
+
+    fn index(
+        &self,
+        kind: IdentifierKind,
+        values: &[String],
+        record_key: &[u8],
+        record: &RecordRef,
+    ) -> TxResult<()> {
+        for v in values {
+            let key = keys::identifier(kind, &kind.normalize(v), record_key);
+            if self.ids.get(&key)?.is_none() {
+                tx_put(self.ids, &key, record)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The subject under which a vendor's history is kept (vendors may have no URL yet).
+pub(super) fn vendor_subject(handle: &str) -> String {
+    format!("vendor:{}", handle.to_lowercase())
+}
+
+fn same_price(a: &Option<Price>, b: &Option<Price>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.amount == b.amount && a.currency == b.currency,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn union(into: &mut Vec<String>, more: &[String]) -> bool {
+    let before = into.len();
+    for m in more {
+        if !into.contains(m) {
+            into.push(m.clone());
+        }
+    }
+    into.sort();
+    into.len() != before
+}
+
+fn post_id(p: &Post) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        p.author.as_deref().unwrap_or(""),
+        p.posted_at.as_deref().unwrap_or(""),
+        &p.body,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Store {
+    /// Keeps one parsed page. Safe to repeat: a second application of the same page
+    /// only moves `last_seen`.
+    pub fn apply_page(&self, obs: &Observation<'_>) -> Result<Applied, StoreError> {
+        let trees = (
+            &self.listings,
+            &self.vendors,
+            &self.posts,
+            &self.pages,
+            &self.history,
+            &self.ids,
+        );
+        unwrap_tx(
+            trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
+                let tx = Tx {
+                    listings,
+                    vendors,
+                    posts,
+                    pages,
+                    history,
+                    ids,
+                };
+                apply(&tx, obs)
+            }),
+        )
+    }
+
+    /// A page came back unchanged (304, or the same bytes): its records were seen again.
+    pub fn touch_page(&self, site: &str, url: &str, at: Timestamp) -> Result<(), StoreError> {
+        let trees = (
+            &self.listings,
+            &self.vendors,
+            &self.posts,
+            &self.pages,
+            &self.history,
+            &self.ids,
+        );
+        unwrap_tx(
+            trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
+                let tx = Tx {
+                    listings,
+                    vendors,
+                    posts,
+                    pages,
+                    history,
+                    ids,
+                };
+                let Some(recs) = tx_get::<PageRecords>(tx.pages, &keys::page(site, url))? else {
+                    return Ok(());
+                };
+                for l in &recs.listings {
+                    let key = keys::listing(site, l);
+                    if let Some(mut s) = tx_get::<StoredListing>(tx.listings, &key)? {
+                        let own_page = l == url;
+                        if own_page && matches!(s.availability, Availability::Disappeared { .. }) {
+                            s.availability = Availability::Active;
+                            tx.event(site, l, at, Change::ListingReappeared, None)?;
+                        }
+                        s.last_seen = s.last_seen.max(at);
+                        tx_put(tx.listings, &key, &s)?;
+                    }
+                }
+                for h in &recs.vendors {
+                    let key = keys::vendor(site, h);
+                    if let Some(mut s) = tx_get::<StoredVendor>(tx.vendors, &key)? {
+                        s.last_seen = s.last_seen.max(at);
+                        tx_put(tx.vendors, &key, &s)?;
+                    }
+                }
+                for (u, id) in &recs.posts {
+                    let key = keys::post(site, u, id);
+                    if let Some(mut s) = tx_get::<StoredPost>(tx.posts, &key)? {
+                        s.last_seen = s.last_seen.max(at);
+                        tx_put(tx.posts, &key, &s)?;
+                    }
+                }
+                Ok(())
+            }),
+        )
+    }
+
+    /// A listing's page answered 404/410: it is gone. Returns whether that is news.
+    pub fn listing_gone(
+        &self,
+        site: &str,
+        url: &str,
+        at: Timestamp,
+        capture_sha256: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let trees = (&self.listings, &self.history);
+        unwrap_tx(trees.transaction(|(listings, history)| {
+            let key = keys::listing(site, url);
+            let Some(mut s) = tx_get::<StoredListing>(listings, &key)? else {
+                return Ok(false);
+            };
+            if s.availability != Availability::Active {
+                return Ok(false);
+            }
+            s.availability = Availability::Disappeared { since: at };
+            tx_put(listings, &key, &s)?;
+            let seq = history.generate_id()?;
+            let event = HistoryEvent {
+                site: site.to_string(),
+                url: url.to_string(),
+                at,
+                change: Change::ListingDisappeared,
+                capture_sha256: capture_sha256.map(str::to_string),
+            };
+            tx_put(history, &keys::history(site, url, at, seq), &event)?;
+            Ok(true)
+        }))
+    }
+
+    /// A complete crawl pass of `site`, begun at `pass_started`, has ended: every active
+    /// listing it did not see is gone. Returns how many disappeared.
+    pub fn finish_pass(
+        &self,
+        site: &str,
+        pass_started: Timestamp,
+        at: Timestamp,
+    ) -> Result<u32, StoreError> {
+        let mut gone = 0;
+        for item in self.listings.scan_prefix(keys::site_prefix(site)) {
+            let (key, value) = item?;
+            let listing: StoredListing = super::decode(&key, &value)?;
+            if listing.availability == Availability::Active
+                && listing.last_seen < pass_started
+                && self.listing_gone(site, &listing.url, at, None)?
+            {
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+}
+
+fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
+    let mut applied = Applied::default();
+    let mut recs = PageRecords::default();
+    let site = obs.site;
+    for l in &obs.page.listings {
+        if l.url.is_empty() {
+            continue;
+        }
+        let own_page = l.url == obs.page.url;
+        if apply_listing(tx, obs, l, own_page, &mut applied)? {
+            recs.listings.push(l.url.clone());
+        }
+        if let Some(handle) = l.vendor.as_deref().filter(|h| !h.trim().is_empty()) {
+            link_vendor(tx, obs, handle.trim(), &l.url, &mut applied)?;
+        }
+    }
+    for v in &obs.page.vendors {
+        if v.handle.trim().is_empty() {
+            continue;
+        }
+        apply_vendor(tx, obs, v, &mut applied)?;
+        recs.vendors.push(v.handle.trim().to_string());
+    }
+    for p in &obs.page.posts {
+        let id = post_id(p);
+        let url = if p.url.is_empty() {
+            obs.page.url.clone()
+        } else {
+            p.url.clone()
+        };
+        let key = keys::post(site, &url, &id);
+        let stored = match tx_get::<StoredPost>(tx.posts, &key)? {
+            Some(mut s) => {
+                s.last_seen = s.last_seen.max(obs.at);
+                s.first_seen = s.first_seen.min(obs.at);
+                s
+            }
+            None => {
+                applied.posts_new += 1;
+                StoredPost {
+                    site: site.to_string(),
+                    url: url.clone(),
+                    thread_title: p.thread_title.clone(),
+                    author: p.author.clone(),
+                    posted_at: p.posted_at.clone(),
+                    body: p.body.clone(),
+                    addresses: p.addresses.clone(),
+                    contacts: p.contacts.clone(),
+                    peru: p.peru.clone(),
+                    first_seen: obs.at,
+                    last_seen: obs.at,
+                    capture: obs.capture.clone(),
+                }
+            }
+        };
+        let r = RecordRef::Post {
+            site: site.to_string(),
+            url: url.clone(),
+            id: id.clone(),
+        };
+        tx.index(IdentifierKind::Address, &stored.addresses, &key, &r)?;
+        tx.index(IdentifierKind::Contact, &stored.contacts, &key, &r)?;
+        tx_put(tx.posts, &key, &stored)?;
+        recs.posts.push((url, id));
+    }
+    tx_put(tx.pages, &keys::page(site, &obs.page.url), &recs)?;
+    Ok(applied)
+}
+
+/// Merges one listing; returns whether it was kept.
+fn apply_listing(
+    tx: &Tx<'_>,
+    obs: &Observation<'_>,
+    l: &Listing,
+    own_page: bool,
+    applied: &mut Applied,
+) -> TxResult<bool> {
+    let site = obs.site;
+    let key = keys::listing(site, &l.url);
+    let sha = Some(obs.capture.sha256.as_str());
+    let stored = match tx_get::<StoredListing>(tx.listings, &key)? {
+        None => {
+            applied.listings_new += 1;
+            tx.event(site, &l.url, obs.at, Change::ListingFirstSeen, sha)?;
+            StoredListing {
+                site: site.to_string(),
+                url: l.url.clone(),
+                title: l.title.clone(),
+                price: l.price.clone(),
+                vendor: l.vendor.clone(),
+                ships_from: l.ships_from.clone(),
+                ships_to: l.ships_to.clone(),
+                category: l.category.clone(),
+                description: l.description.clone(),
+                addresses: l.addresses.clone(),
+                contacts: l.contacts.clone(),
+                peru: l.peru.clone(),
+                first_seen: obs.at,
+                last_seen: obs.at,
+                availability: Availability::Active,
+                capture: obs.capture.clone(),
+                capture_page: obs.page.url.clone(),
+            }
+        }
+        Some(mut s) => {
+            // Values from the listing's own page win over a card's summary of it; changes
+            // are recorded only between like sources, so a card's rounded price never
+            // reads as a price change.
+            let stored_own = s.capture_is_own_page();
+            let comparable = own_page == stored_own;
+            let overwrite = own_page || !stored_own;
+            let mut changed = false;
+            if comparable && l.price.is_some() && !same_price(&s.price, &l.price) {
+                tx.event(
+                    site,
+                    &l.url,
+                    obs.at,
+                    Change::PriceChanged {
+                        old: s.price.clone(),
+                        new: l.price.clone(),
+                    },
+                    sha,
+                )?;
+                changed = true;
+            }
+            let shipping_shown = l.ships_from.is_some() || !l.ships_to.is_empty();
+            if comparable
+                && shipping_shown
+                && (s.ships_from != l.ships_from || s.ships_to != l.ships_to)
+            {
+                tx.event(
+                    site,
+                    &l.url,
+                    obs.at,
+                    Change::ShippingChanged {
+                        old_from: s.ships_from.clone(),
+                        new_from: l.ships_from.clone(),
+                        old_to: s.ships_to.clone(),
+                        new_to: l.ships_to.clone(),
+                    },
+                    sha,
+                )?;
+                changed = true;
+            }
+            // Only the listing's own page brings it back: a list page may show a stale
+            // card of a listing whose page is gone, and the outcome must not depend on
+            // which of the two was fetched first.
+            if own_page && matches!(s.availability, Availability::Disappeared { .. }) {
+                tx.event(site, &l.url, obs.at, Change::ListingReappeared, sha)?;
+                s.availability = Availability::Active;
+                changed = true;
+            }
+            if changed {
+                applied.listings_changed += 1;
+            }
+            if overwrite {
+                if !l.title.is_empty() {
+                    s.title = l.title.clone();
+                }
+                fill(&mut s.price, &l.price, true);
+                fill(&mut s.vendor, &l.vendor, true);
+                fill(&mut s.ships_from, &l.ships_from, true);
+                fill(&mut s.category, &l.category, true);
+                fill(&mut s.description, &l.description, true);
+                if !l.ships_to.is_empty() {
+                    s.ships_to = l.ships_to.clone();
+                }
+                if own_page || s.peru.score <= l.peru.score {
+                    s.peru = l.peru.clone();
+                }
+                s.capture = obs.capture.clone();
+                s.capture_page = obs.page.url.clone();
+            } else {
+                fill(&mut s.price, &l.price, false);
+                fill(&mut s.vendor, &l.vendor, false);
+                fill(&mut s.ships_from, &l.ships_from, false);
+                fill(&mut s.category, &l.category, false);
+                fill(&mut s.description, &l.description, false);
+            }
+            union(&mut s.addresses, &l.addresses);
+            union(&mut s.contacts, &l.contacts);
+            s.first_seen = s.first_seen.min(obs.at);
+            s.last_seen = s.last_seen.max(obs.at);
+            s
+        }
+    };
+    let r = RecordRef::Listing {
+        site: site.to_string(),
+        url: l.url.clone(),
+    };
+    tx.index(IdentifierKind::Address, &stored.addresses, &key, &r)?;
+    tx.index(IdentifierKind::Contact, &stored.contacts, &key, &r)?;
+    tx_put(tx.listings, &key, &stored)?;
+    Ok(true)
+}
+
+fn fill<T: Clone>(into: &mut Option<T>, from: &Option<T>, overwrite: bool) {
+    if from.is_some() && (overwrite || into.is_none()) {
+        into.clone_from(from);
+    }
+}
+
+fn new_vendor(site: &str, handle: &str, at: Timestamp) -> StoredVendor {
+    StoredVendor {
+        site: site.to_string(),
+        handle: handle.to_string(),
+        url: None,
+        pgp_fingerprints: Vec::new(),
+        contacts: Vec::new(),
+        addresses: Vec::new(),
+        listings: Vec::new(),
+        listings_shown: 0,
+        peru: Default::default(),
+        first_seen: at,
+        last_seen: at,
+        capture: None,
+    }
+}
+
+/// A listing names its vendor: the vendor exists on this site even before we see the
+/// profile, and the listing counts towards them.
+fn link_vendor(
+    tx: &Tx<'_>,
+    obs: &Observation<'_>,
+    handle: &str,
+    listing_url: &str,
+    applied: &mut Applied,
+) -> TxResult<()> {
+    let key = keys::vendor(obs.site, handle);
+    let mut v = match tx_get::<StoredVendor>(tx.vendors, &key)? {
+        Some(v) => v,
+        None => {
+            applied.vendors_new += 1;
+            tx.event(
+                obs.site,
+                &vendor_subject(handle),
+                obs.at,
+                Change::VendorFirstSeen {
+                    handle: handle.to_string(),
+                },
+                None,
+            )?;
+            new_vendor(obs.site, handle, obs.at)
+        }
+    };
+    union(&mut v.listings, &[listing_url.to_string()]);
+    v.first_seen = v.first_seen.min(obs.at);
+    v.last_seen = v.last_seen.max(obs.at);
+    tx_put(tx.vendors, &key, &v)
+}
+
+fn apply_vendor(
+    tx: &Tx<'_>,
+    obs: &Observation<'_>,
+    found: &Vendor,
+    applied: &mut Applied,
+) -> TxResult<()> {
+    let handle = found.handle.trim();
+    let key = keys::vendor(obs.site, handle);
+    let mut v = match tx_get::<StoredVendor>(tx.vendors, &key)? {
+        Some(v) => v,
+        None => {
+            applied.vendors_new += 1;
+            tx.event(
+                obs.site,
+                &vendor_subject(handle),
+                obs.at,
+                Change::VendorFirstSeen {
+                    handle: handle.to_string(),
+                },
+                Some(&obs.capture.sha256),
+            )?;
+            new_vendor(obs.site, handle, obs.at)
+        }
+    };
+    if !found.url.is_empty() {
+        v.url = Some(found.url.clone());
+    }
+    union(&mut v.pgp_fingerprints, &found.pgp_fingerprints);
+    union(&mut v.contacts, &found.contacts);
+    union(&mut v.addresses, &found.addresses);
+    if found.listings_count > 0 {
+        v.listings_shown = found.listings_count;
+    }
+    if found.url == obs.page.url || v.peru.score <= found.peru.score {
+        v.peru = found.peru.clone();
+    }
+    v.capture = Some(obs.capture.clone());
+    v.first_seen = v.first_seen.min(obs.at);
+    v.last_seen = v.last_seen.max(obs.at);
+    let r = RecordRef::Vendor {
+        site: obs.site.to_string(),
+        handle: v.handle.clone(),
+    };
+    tx.index(IdentifierKind::Address, &v.addresses, &key, &r)?;
+    tx.index(IdentifierKind::Contact, &v.contacts, &key, &r)?;
+    tx.index(
+        IdentifierKind::PgpFingerprint,
+        &v.pgp_fingerprints,
+        &key,
+        &r,
+    )?;
+    tx_put(tx.vendors, &key, &v)
+}

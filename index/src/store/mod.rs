@@ -1,0 +1,202 @@
+//! The entity store: vendors keyed by (site, handle), listings and posts keyed by URL,
+//! their history, and reverse maps from identifiers to every record that showed them.
+//!
+//! Every page is applied in one sled transaction over all trees, so a crash leaves either
+//! the whole page or none of it. Applying the same page twice changes nothing but
+//! `last_seen`: the crawl re-sends pages that were in flight when it was killed, and
+//! that must not invent history.
+
+mod apply;
+mod keys;
+pub mod records;
+mod snapshot;
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use sled::Tree;
+
+pub use apply::{Applied, Observation};
+pub use records::{
+    Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
+    StoredPost, StoredVendor,
+};
+
+use crate::time::Timestamp;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at {path} cannot be opened: {source}")]
+    Open { path: String, source: sled::Error },
+    #[error("store database error: {0}")]
+    Db(#[from] sled::Error),
+    #[error("store record {key} is unreadable: {source}")]
+    Corrupt {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("store record cannot be written: {0}")]
+    Encode(serde_json::Error),
+}
+
+/// The kept records. Cheap to clone: sled trees are shared handles.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    listings: Tree,
+    vendors: Tree,
+    posts: Tree,
+    /// (site, page URL) → the records that page showed last time it was parsed, so an
+    /// unchanged page can refresh their `last_seen` without being parsed again.
+    pages: Tree,
+    history: Tree,
+    ids: Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("listings", &self.listings.len())
+            .field("vendors", &self.vendors.len())
+            .finish()
+    }
+}
+
+/// Opens (creating) the sled database at `path` with a bounded cache: the crawl's
+/// frontier lives in the same database and must stay on disk, not in memory.
+pub fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(32 * 1024 * 1024)
+        .flush_every_ms(Some(200))
+        .open()
+        .map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+impl Store {
+    pub fn open(db: &sled::Db) -> Result<Store, StoreError> {
+        Ok(Store {
+            db: db.clone(),
+            listings: db.open_tree("store/listings")?,
+            vendors: db.open_tree("store/vendors")?,
+            posts: db.open_tree("store/posts")?,
+            pages: db.open_tree("store/pages")?,
+            history: db.open_tree("store/history")?,
+            ids: db.open_tree("store/ids")?,
+        })
+    }
+
+    /// Makes everything applied so far durable.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn listing(&self, site: &str, url: &str) -> Result<Option<StoredListing>, StoreError> {
+        get(&self.listings, &keys::listing(site, url))
+    }
+
+    pub fn vendor(&self, site: &str, handle: &str) -> Result<Option<StoredVendor>, StoreError> {
+        get(&self.vendors, &keys::vendor(site, handle))
+    }
+
+    /// Every listing of `site` (all sites when `None`), in URL order.
+    pub fn listings(&self, site: Option<&str>) -> Result<Vec<StoredListing>, StoreError> {
+        scan(&self.listings, site.map(keys::site_prefix))
+    }
+
+    pub fn vendors(&self, site: Option<&str>) -> Result<Vec<StoredVendor>, StoreError> {
+        scan(&self.vendors, site.map(keys::site_prefix))
+    }
+
+    pub fn posts(&self, site: Option<&str>) -> Result<Vec<StoredPost>, StoreError> {
+        scan(&self.posts, site.map(keys::site_prefix))
+    }
+
+    /// The changes recorded for one listing (or vendor profile) URL, oldest first.
+    pub fn history(&self, site: &str, url: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+        scan(&self.history, Some(keys::history_prefix(site, url)))
+    }
+
+    /// Every change on `site`, oldest first within each URL.
+    pub fn site_history(&self, site: &str) -> Result<Vec<HistoryEvent>, StoreError> {
+        scan(&self.history, Some(keys::site_prefix(site)))
+    }
+
+    /// Every record, on any site, that showed this address, handle or fingerprint.
+    pub fn records_with(
+        &self,
+        kind: IdentifierKind,
+        value: &str,
+    ) -> Result<Vec<RecordRef>, StoreError> {
+        let prefix = keys::identifier_prefix(kind, &kind.normalize(value));
+        let mut out = Vec::new();
+        for item in self.ids.scan_prefix(&prefix) {
+            let (key, value) = item?;
+            out.push(decode::<RecordRef>(&key, &value)?);
+        }
+        Ok(out)
+    }
+
+    /// Identifiers seen on more than one site: the leads that link personas across
+    /// markets. Returns (kind, value, records).
+    pub fn shared_identifiers(
+        &self,
+    ) -> Result<Vec<(IdentifierKind, String, Vec<RecordRef>)>, StoreError> {
+        let mut out: Vec<(IdentifierKind, String, Vec<RecordRef>)> = Vec::new();
+        for item in self.ids.iter() {
+            let (key, value) = item?;
+            let Some((kind, ident)) = keys::parse_identifier_key(&key) else {
+                continue;
+            };
+            let record = decode::<RecordRef>(&key, &value)?;
+            match out.last_mut() {
+                Some((k, v, records)) if *k == kind && *v == ident => records.push(record),
+                _ => out.push((kind, ident, vec![record])),
+            }
+        }
+        out.retain(|(_, _, records)| records.iter().any(|r| r.site() != records[0].site()));
+        Ok(out)
+    }
+
+    /// How many listings, vendors and posts `site` has.
+    pub fn counts(&self, site: &str) -> (usize, usize, usize) {
+        let prefix = keys::site_prefix(site);
+        (
+            self.listings.scan_prefix(&prefix).count(),
+            self.vendors.scan_prefix(&prefix).count(),
+            self.posts.scan_prefix(&prefix).count(),
+        )
+    }
+}
+
+fn get<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
+    tree.get(key)?.map(|v| decode(key, &v)).transpose()
+}
+
+fn scan<T: DeserializeOwned>(tree: &Tree, prefix: Option<Vec<u8>>) -> Result<Vec<T>, StoreError> {
+    let iter = match prefix {
+        Some(p) => tree.scan_prefix(p),
+        None => tree.iter(),
+    };
+    iter.map(|item| {
+        let (k, v) = item?;
+        decode(&k, &v)
+    })
+    .collect()
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|source| StoreError::Corrupt {
+        key: keys::printable(key),
+        source,
+    })
+}
+
+/// The time used when a caller has none: now.
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}

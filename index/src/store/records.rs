@@ -1,0 +1,211 @@
+//! The records as kept: what a parser saw, plus where and when we saw it. Their JSON field
+//! names follow the `search --json` contract of DESIGN.md.
+
+use centinela_parsers::records::{PeruScore, Price};
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// Where a record's evidence lives: one response record in the WARC files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capture {
+    /// WARC file name inside `<data dir>/warc`.
+    pub file: String,
+    /// Offset of the response record's gzip member.
+    pub offset: u64,
+    pub length: u64,
+    pub record_id: String,
+    /// Lower-case hex SHA-256 of the page as fetched.
+    pub sha256: String,
+    /// The record's WARC-Date, as written.
+    pub warc_date: String,
+    pub at: Timestamp,
+}
+
+/// Whether a listing is still offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Availability {
+    Active,
+    /// Its page answered 404/410, or a complete crawl pass no longer found it.
+    Disappeared {
+        since: Timestamp,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredListing {
+    pub site: String,
+    pub url: String,
+    pub title: String,
+    pub price: Option<Price>,
+    pub vendor: Option<String>,
+    pub ships_from: Option<String>,
+    pub ships_to: Vec<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub addresses: Vec<String>,
+    pub contacts: Vec<String>,
+    pub peru: PeruScore,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub availability: Availability,
+    /// The capture the current field values come from.
+    pub capture: Capture,
+    /// The page of that capture: the listing's own page, or a list showing its card.
+    pub capture_page: String,
+}
+
+impl StoredListing {
+    /// Whether the current values come from the listing's own page rather than a card.
+    pub fn capture_is_own_page(&self) -> bool {
+        self.capture_page == self.url
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredVendor {
+    pub site: String,
+    pub handle: String,
+    /// The profile page; `None` while the vendor is known only from listings naming it.
+    pub url: Option<String>,
+    pub pgp_fingerprints: Vec<String>,
+    pub contacts: Vec<String>,
+    pub addresses: Vec<String>,
+    /// Listing URLs on this site that name the vendor.
+    pub listings: Vec<String>,
+    /// The count the profile page showed, when it showed one.
+    pub listings_shown: usize,
+    pub peru: PeruScore,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub capture: Option<Capture>,
+}
+
+impl StoredVendor {
+    /// What the `listings_count` of search output reports: the larger of what the
+    /// profile claimed and what we have seen.
+    pub fn listings_count(&self) -> usize {
+        self.listings_shown.max(self.listings.len())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredPost {
+    pub site: String,
+    pub url: String,
+    pub thread_title: Option<String>,
+    pub author: Option<String>,
+    pub posted_at: Option<String>,
+    pub body: String,
+    pub addresses: Vec<String>,
+    pub contacts: Vec<String>,
+    pub peru: PeruScore,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub capture: Capture,
+}
+
+/// One change to a listing or vendor over time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub site: String,
+    pub url: String,
+    pub at: Timestamp,
+    pub change: Change,
+    /// SHA-256 of the capture that showed the change, when a page showed it.
+    pub capture_sha256: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    ListingFirstSeen,
+    PriceChanged {
+        old: Option<Price>,
+        new: Option<Price>,
+    },
+    ShippingChanged {
+        old_from: Option<String>,
+        new_from: Option<String>,
+        old_to: Vec<String>,
+        new_to: Vec<String>,
+    },
+    ListingDisappeared,
+    ListingReappeared,
+    VendorFirstSeen {
+        handle: String,
+    },
+}
+
+/// Which kind of identifier a reverse-map entry is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    Address,
+    Contact,
+    PgpFingerprint,
+}
+
+impl IdentifierKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierKind::Address => "address",
+            IdentifierKind::Contact => "contact",
+            IdentifierKind::PgpFingerprint => "pgp",
+        }
+    }
+
+    /// The form identifiers are kept and looked up in: hex fingerprints upper case,
+    /// handles lower case (platforms ignore case), addresses as written except bech32
+    /// and hex ones, which are case-insensitive by definition.
+    pub fn normalize(self, value: &str) -> String {
+        let v = value.trim();
+        match self {
+            IdentifierKind::PgpFingerprint => v.replace(' ', "").to_ascii_uppercase(),
+            IdentifierKind::Contact => v.to_lowercase(),
+            IdentifierKind::Address => {
+                let lower = v.to_ascii_lowercase();
+                if lower.starts_with("bc1")
+                    || lower.starts_with("tb1")
+                    || lower.starts_with("ltc1")
+                    || lower.starts_with("0x")
+                    || lower.starts_with("bitcoincash:")
+                {
+                    lower
+                } else {
+                    v.to_string()
+                }
+            }
+        }
+    }
+}
+
+/// A record that showed an identifier.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecordRef {
+    Listing {
+        site: String,
+        url: String,
+    },
+    Vendor {
+        site: String,
+        handle: String,
+    },
+    Post {
+        site: String,
+        url: String,
+        id: String,
+    },
+}
+
+impl RecordRef {
+    pub fn site(&self) -> &str {
+        match self {
+            RecordRef::Listing { site, .. }
+            | RecordRef::Vendor { site, .. }
+            | RecordRef::Post { site, .. } => site,
+        }
+    }
+}

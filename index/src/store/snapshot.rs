@@ -1,0 +1,70 @@
+//! The store's content without the parts that depend on when and how often pages were
+//! fetched (times, capture references, history sequence): what two crawls of the same
+//! site must agree on, whatever interrupted them.
+
+use serde_json::{json, Value};
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Every listing, vendor, post and identifier link, and the kinds of history events
+    /// per URL, as one JSON value in key order.
+    pub fn snapshot(&self) -> Result<Value, StoreError> {
+        let listings: Vec<Value> = self
+            .listings(None)?
+            .into_iter()
+            .map(|l| {
+                json!({
+                    "site": l.site, "url": l.url, "title": l.title, "price": l.price,
+                    "vendor": l.vendor, "ships_from": l.ships_from, "ships_to": l.ships_to,
+                    "category": l.category, "description": l.description,
+                    "addresses": l.addresses, "contacts": l.contacts, "peru": l.peru,
+                    "availability": matches!(l.availability, super::Availability::Active),
+                    "sha256": l.capture.sha256, "from_page": l.capture_page,
+                })
+            })
+            .collect();
+        let vendors: Vec<Value> = self
+            .vendors(None)?
+            .into_iter()
+            .map(|v| {
+                json!({
+                    "site": v.site, "handle": v.handle, "url": v.url,
+                    "pgp_fingerprints": v.pgp_fingerprints, "contacts": v.contacts,
+                    "addresses": v.addresses, "listings": v.listings,
+                    "listings_count": v.listings_count(), "peru": v.peru,
+                })
+            })
+            .collect();
+        let posts: Vec<Value> = self
+            .posts(None)?
+            .into_iter()
+            .map(|p| {
+                json!({
+                    "site": p.site, "url": p.url, "thread_title": p.thread_title,
+                    "author": p.author, "posted_at": p.posted_at, "body": p.body,
+                    "addresses": p.addresses, "contacts": p.contacts, "peru": p.peru,
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for item in self.ids.iter() {
+            let (key, _) = item?;
+            ids.push(super::keys::printable(&key));
+        }
+        let mut history = Vec::new();
+        for item in self.history.iter() {
+            let (key, value) = item?;
+            let e: super::HistoryEvent = super::decode(&key, &value)?;
+            let kind = serde_json::to_value(&e.change)
+                .ok()
+                .and_then(|v| v.get("kind").cloned())
+                .unwrap_or(Value::Null);
+            history.push(json!([e.site, e.url, kind]));
+        }
+        Ok(json!({
+            "listings": listings, "vendors": vendors, "posts": posts,
+            "identifiers": ids, "history": history,
+        }))
+    }
+}

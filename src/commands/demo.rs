@@ -1,0 +1,211 @@
+//! `centinela demo`: serve the sample sites on loopback, crawl them into a fresh folder
+//! with the direct transport, and show what was found and what to try next. Needs nothing
+//! but this binary and the `samples/` folder.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use centinela_index::store::{IdentifierKind, RecordRef, Store};
+
+use crate::cli::DemoArgs;
+use crate::commands::crawl;
+use crate::config;
+use crate::demo::manifest;
+use crate::demo::server::SampleServer;
+use crate::pipeline::DataDir;
+
+/// Marks a folder as the demo's own, so a rerun may wipe it and nothing else.
+const MARKER: &str = ".centinela-demo";
+
+pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let samples = manifest::locate(args.samples.as_deref())?;
+    let sites = manifest::load(&samples)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let server = SampleServer::start(
+            &samples,
+            &sites,
+            args.port.unwrap_or(0),
+            args.access_log.as_deref(),
+        )
+        .await?;
+        if args.serve {
+            std::fs::create_dir_all(&args.dir)?;
+            let config = manifest::write_config(&args.dir, &sites, server.port(), args.delay_ms)?;
+            // Whoever started us may stop reading; serving goes on regardless.
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "serving {} sample sites on 127.0.0.1:{}",
+                sites.len(),
+                server.port()
+            );
+            let _ = writeln!(
+                out,
+                "crawl them with: centinela --config {} crawl",
+                config.display()
+            );
+            let _ = writeln!(out, "config={}", config.display());
+            let _ = out.flush();
+            server.run_forever().await;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Err(msg) = fresh_dir(&args.dir) {
+            eprintln!("centinela: {msg}");
+            return Ok(ExitCode::from(2));
+        }
+        let config_path = manifest::write_config(&args.dir, &sites, server.port(), 0)?;
+        let cfg = match config::load(&config_path) {
+            Ok(c) => c,
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                anyhow::bail!("the demo's configuration did not pass its checks");
+            }
+        };
+        println!(
+            "Centinela demo: {} sample sites served on 127.0.0.1:{} under their onion names",
+            sites.len(),
+            server.port()
+        );
+        println!("(direct transport: loopback only — nothing leaves this machine)\n");
+        let names: Vec<String> = cfg.sites.iter().map(|s| s.name().to_string()).collect();
+        let data = DataDir::new(cfg.data_dir.clone());
+        let summaries =
+            crawl::crawl(&cfg, &data, &names, false, std::io::stderr().is_terminal()).await?;
+        crawl::print_table(&summaries);
+        drop(server);
+        let db = centinela_index::store::open_db(&data.db())?;
+        let store = Store::open(&db)?;
+        findings(&store, &data)?;
+        next_steps(&config_path, &samples);
+        Ok(if summaries.iter().any(|s| s.failed.is_some()) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    })
+}
+
+/// Empties `dir` if it is a previous demo's folder; refuses any other non-empty folder.
+fn fresh_dir(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(format!(
+                "{} exists and is not a demo folder; choose another with --dir",
+                dir.display()
+            ));
+        }
+        std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "made by `centinela demo`; safe to delete\n",
+    )
+    .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+}
+
+fn findings(store: &Store, data: &DataDir) -> anyhow::Result<()> {
+    let mut peru: Vec<_> = store
+        .listings(None)?
+        .into_iter()
+        .filter(|l| l.peru.targets_peru)
+        .collect();
+    peru.sort_by(|a, b| {
+        b.peru
+            .score
+            .total_cmp(&a.peru.score)
+            .then(a.title.cmp(&b.title))
+    });
+    println!("\nListings that target Peru: {}", peru.len());
+    for l in peru.iter().take(6) {
+        let price = l
+            .price
+            .as_ref()
+            .map(|p| p.shown.clone())
+            .unwrap_or_default();
+        println!(
+            "  {:.2}  {:<40} {:<14} {:<16} [{}]",
+            l.peru.score,
+            truncate(&l.title, 40),
+            truncate(&price, 14),
+            l.vendor.as_deref().unwrap_or("-"),
+            l.site
+        );
+    }
+    let shared = store.shared_identifiers()?;
+    println!(
+        "\nThe same identifier on more than one site: {}",
+        shared.len()
+    );
+    for (kind, value, records) in shared.iter().take(8) {
+        let who: Vec<String> = records.iter().map(describe).collect();
+        let what = match kind {
+            IdentifierKind::Address => "address",
+            IdentifierKind::Contact => "contact",
+            IdentifierKind::PgpFingerprint => "PGP key",
+        };
+        println!("  {what} {value}\n      {}", who.join("\n      "));
+    }
+    let (files, bytes) = warc_size(&data.warc());
+    println!(
+        "\nEvidence: {files} WARC file(s), {:.1} KiB, in {}",
+        bytes as f64 / 1024.0,
+        data.warc().display()
+    );
+    Ok(())
+}
+
+fn describe(r: &RecordRef) -> String {
+    match r {
+        RecordRef::Vendor { site, handle } => format!("vendor {handle} on {site}"),
+        RecordRef::Listing { site, url } => format!("listing {url} on {site}"),
+        RecordRef::Post { site, url, .. } => format!("post in {url} on {site}"),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn warc_size(dir: &Path) -> (usize, u64) {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .fold((0, 0), |(n, b), m| (n + 1, b + m.len()))
+        })
+        .unwrap_or((0, 0))
+}
+
+fn next_steps(config: &Path, samples: &Path) {
+    let c = config.display();
+    println!("\nNext, try:");
+    println!("  centinela --config {c} sites                 # each site's crawl state");
+    println!("  centinela --config {c} crawl                 # crawl again: unchanged pages are not re-parsed");
+    println!(
+        "  centinela parse {}    # what the parser reads in one saved page",
+        samples
+            .join("mercado-andino/producto/cocaina-lima.html")
+            .display()
+    );
+    println!(
+        "  centinela extract {}          # wallets, contacts and Peru signals in a page",
+        samples.join("silk-lane/listing/1005.html").display()
+    );
+}

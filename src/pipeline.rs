@@ -1,0 +1,267 @@
+//! Wiring a crawl: the data dir's database (frontier and store share one sled database,
+//! in separate trees), the WARC folder, the transport, the engine, and the keeper task
+//! on the other end of the results channel.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use centinela_crawler::canon::CanonRules;
+use centinela_crawler::engine::{Engine, SiteLimits, SitePlan, WarcLog};
+use centinela_crawler::frontier::Frontier;
+use centinela_crawler::message::{CrawlMessage, Envelope, PageOutcome};
+use centinela_crawler::transport::{self, FetchSettings, Fetcher, Url};
+use centinela_crawler::traps::TrapRules;
+use centinela_index::store::{Applied, Capture, Observation, Store};
+use centinela_index::time::Timestamp;
+use centinela_parsers::registry::Registry;
+use centinela_parsers::Extractor;
+use tokio::sync::mpsc;
+
+use crate::config::{Config, Site};
+
+/// The data dir's layout.
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: PathBuf) -> DataDir {
+        DataDir { root }
+    }
+    pub fn db(&self) -> PathBuf {
+        self.root.join("db")
+    }
+    pub fn warc(&self) -> PathBuf {
+        self.root.join("warc")
+    }
+    pub fn tor(&self) -> PathBuf {
+        self.root.join("tor")
+    }
+}
+
+/// The site's crawl plan, from its configuration file.
+pub fn site_plan(site: &Site) -> anyhow::Result<SitePlan> {
+    let def = &site.def;
+    let hosts: Vec<String> = def
+        .onion_hosts
+        .iter()
+        .map(|h| h.get_ref().to_ascii_lowercase())
+        .collect();
+    let mirrors: Vec<String> = def
+        .mirrors
+        .iter()
+        .map(|h| h.get_ref().to_ascii_lowercase())
+        .collect();
+    let start_urls = if def.start_urls.is_empty() {
+        hosts
+            .first()
+            .map(|h| format!("http://{h}/"))
+            .into_iter()
+            .collect::<Vec<_>>()
+    } else {
+        def.start_urls.iter().map(|u| u.get_ref().clone()).collect()
+    };
+    let start_urls = start_urls
+        .iter()
+        .map(|u| {
+            Url::parse(u)
+                .with_context(|| format!("{}: start URL {u:?} is not a URL", site.file.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut canon = CanonRules::default();
+    canon
+        .session_params
+        .extend(def.session_params.iter().map(|p| p.to_ascii_lowercase()));
+    let cookies = match &def.cookies_file {
+        Some(f) => {
+            let path = site
+                .file
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(f.get_ref());
+            centinela_crawler::cookies::parse_file(&path)?
+        }
+        None => Vec::new(),
+    };
+    Ok(SitePlan {
+        name: site.name().to_string(),
+        hosts,
+        mirrors,
+        start_urls,
+        parser: site.parser.clone(),
+        limits: SiteLimits {
+            max_pages: def.limits.max_pages,
+            max_depth: def.limits.max_depth,
+            concurrency: *def.limits.concurrency.get_ref(),
+            delay: Duration::from_millis(u64::from(def.limits.delay_ms)),
+        },
+        canon,
+        traps: TrapRules::default(),
+        persona: "default".to_string(),
+        cookies,
+    })
+}
+
+/// What the keeper counted per site.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Kept {
+    pub applied: Applied,
+    pub disappeared: u32,
+}
+
+pub type KeptBySite = Arc<Mutex<BTreeMap<String, Kept>>>;
+
+/// Everything a crawl needs, opened.
+pub struct Pipeline {
+    pub store: Store,
+    pub engine: Arc<Engine>,
+    pub kept: KeptBySite,
+    keeper: tokio::task::JoinHandle<()>,
+}
+
+impl Pipeline {
+    /// Opens the data dir and brings the transport up (arti bootstraps here).
+    pub async fn open(
+        cfg: &Config,
+        data: &DataDir,
+        on_progress: impl FnMut(transport::BootstrapProgress) + Send + 'static,
+    ) -> anyhow::Result<Pipeline> {
+        std::fs::create_dir_all(&data.root)
+            .with_context(|| format!("cannot create the data dir {}", data.root.display()))?;
+        let db = centinela_index::store::open_db(&data.db())?;
+        let store = Store::open(&db)?;
+        let frontier = Arc::new(Frontier::open(&db)?);
+        let warc = Arc::new(
+            WarcLog::open(
+                &data.warc(),
+                cfg.main.storage.warc_file_mib.saturating_mul(1024 * 1024),
+            )
+            .with_context(|| {
+                format!("cannot open the evidence folder {}", data.warc().display())
+            })?,
+        );
+        let t = &cfg.main.transport;
+        let transport =
+            transport::from_config(t, &data.tor(), Duration::from_secs(180), on_progress)
+                .await
+                .with_context(|| format!("the {} transport did not come up", t.kind.label()))?;
+        let fetcher = Arc::new(Fetcher::with_shared(
+            transport,
+            FetchSettings::from_config(t),
+        ));
+        let registry = Arc::new(Registry::new(Extractor::new(cfg.lexicon.clone())));
+        let (tx, rx) = mpsc::channel(256);
+        let kept: KeptBySite = Arc::default();
+        let keeper = tokio::spawn(keep(store.clone(), rx, kept.clone()));
+        let engine = Arc::new(Engine::new(fetcher, frontier.clone(), warc, registry, tx));
+        Ok(Pipeline {
+            store,
+            engine,
+            kept,
+            keeper,
+        })
+    }
+
+    /// Stops the keeper once every result has been kept.
+    pub async fn close(self) -> anyhow::Result<()> {
+        let Pipeline {
+            engine,
+            keeper,
+            store,
+            ..
+        } = self;
+        drop(engine);
+        keeper.await.context("the keeper task failed")?;
+        store.flush().await?;
+        Ok(())
+    }
+}
+
+fn capture_of(c: &centinela_crawler::warc::CaptureRef, at: i64) -> Capture {
+    Capture {
+        file: c.file.clone(),
+        offset: c.offset,
+        length: c.length,
+        record_id: c.record_id.clone(),
+        sha256: c.payload_sha256.clone(),
+        warc_date: c.date.clone(),
+        at: Timestamp(at),
+    }
+}
+
+/// The keeping side: applies results to the store in batches, makes each batch durable
+/// with one flush, then tells the crawl.
+async fn keep(store: Store, mut rx: mpsc::Receiver<Envelope>, kept: KeptBySite) {
+    let mut batch: Vec<Envelope> = Vec::with_capacity(64);
+    while rx.recv_many(&mut batch, 64).await > 0 {
+        let mut results = Vec::with_capacity(batch.len());
+        for env in &batch {
+            let r = tokio::task::block_in_place(|| apply(&store, &env.message, &kept));
+            results.push(r);
+        }
+        let flushed = store.flush().await.map_err(|e| e.to_string());
+        for (env, r) in batch.drain(..).zip(results) {
+            let answer = match (&flushed, r) {
+                (Err(e), _) => Err(e.clone()),
+                (Ok(()), r) => r,
+            };
+            let _ = env.kept.send(answer);
+        }
+    }
+}
+
+fn apply(store: &Store, message: &CrawlMessage, kept: &KeptBySite) -> Result<(), String> {
+    let add = |site: &str, applied: Applied, disappeared: u32| {
+        let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
+        let e = k.entry(site.to_string()).or_default();
+        e.applied += applied;
+        e.disappeared += disappeared;
+    };
+    match message {
+        CrawlMessage::Page(p) => {
+            let at = Timestamp(p.at);
+            match &p.outcome {
+                PageOutcome::Parsed { page } => {
+                    let capture = capture_of(&p.capture, p.at);
+                    let applied = store
+                        .apply_page(&Observation {
+                            site: &p.site,
+                            at,
+                            capture: &capture,
+                            page,
+                        })
+                        .map_err(|e| e.to_string())?;
+                    add(&p.site, applied, 0);
+                }
+                PageOutcome::Unchanged => store
+                    .touch_page(&p.site, &p.url, at)
+                    .map_err(|e| e.to_string())?,
+                PageOutcome::Gone => {
+                    let gone = store
+                        .listing_gone(&p.site, &p.url, at, Some(&p.capture.payload_sha256))
+                        .map_err(|e| e.to_string())?;
+                    add(&p.site, Applied::default(), u32::from(gone));
+                }
+                PageOutcome::Gate { .. } | PageOutcome::NotParsed => {}
+            }
+        }
+        CrawlMessage::PassFinished {
+            site,
+            started,
+            complete,
+            at,
+            ..
+        } => {
+            if *complete {
+                let n = store
+                    .finish_pass(site, Timestamp(*started), Timestamp(*at))
+                    .map_err(|e| e.to_string())?;
+                add(site, Applied::default(), n);
+            }
+        }
+    }
+    Ok(())
+}

@@ -200,3 +200,6 @@ fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError
 pub fn now() -> Timestamp {
     Timestamp::now()
 }
+
+#[cfg(test)]
+mod tests;

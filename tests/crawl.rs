@@ -205,7 +205,8 @@ fn evidence_is_readable_by_warcio_and_points_back_from_the_store() {
         };
         let stored = centinela_crawler::warc::read_capture(&warc_dir, &r).unwrap();
         assert_eq!(stored.target_uri, l.capture_page);
-        assert!(String::from_utf8_lossy(&stored.body).contains(l.title.split(' ').next().unwrap()));
+        assert!(String::from_utf8_lossy(&stored.body)
+            .contains(l.listing.title.split(' ').next().unwrap()));
     }
     drop(store);
     drop(db);
@@ -292,7 +293,7 @@ fn a_recrawl_finds_nothing_changed_and_a_vanished_listing_is_recorded() {
         .collect();
     assert_eq!(history, ["listing_first_seen", "price_changed"]);
     let listing = store.listing("mercado-andino", &url).unwrap().unwrap();
-    assert_eq!(listing.price.unwrap().amount, Some(1400.0));
+    assert_eq!(listing.listing.price.unwrap().amount, Some(1400.0));
     let gone = store
         .listing(
             "mercado-andino",

@@ -15,14 +15,9 @@ use crate::config::{self, Config};
 use crate::pipeline::{self, DataDir, Kept, Pipeline};
 
 pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load(&global.config) {
+    let cfg = match config::load_or_report(&global.config) {
         Ok(c) => c,
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let names = match select_sites(&cfg, &args.site) {
         Ok(n) => n,

@@ -119,28 +119,28 @@ fn findings(store: &Store, data: &DataDir) -> anyhow::Result<()> {
     let mut peru: Vec<_> = store
         .listings(None)?
         .into_iter()
-        .filter(|l| l.peru.targets_peru)
+        .filter(|s| s.listing.peru.targets_peru)
+        .map(|s| (s.site, s.listing))
         .collect();
-    peru.sort_by(|a, b| {
+    peru.sort_by(|(_, a), (_, b)| {
         b.peru
             .score
             .total_cmp(&a.peru.score)
             .then(a.title.cmp(&b.title))
     });
     println!("\nListings that target Peru: {}", peru.len());
-    for l in peru.iter().take(6) {
+    for (site, l) in peru.iter().take(6) {
         let price = l
             .price
             .as_ref()
             .map(|p| p.shown.clone())
             .unwrap_or_default();
         println!(
-            "  {:.2}  {:<40} {:<14} {:<16} [{}]",
+            "  {:.2}  {:<40} {:<14} {:<16} [{site}]",
             l.peru.score,
             truncate(&l.title, 40),
             truncate(&price, 14),
             l.vendor.as_deref().unwrap_or("-"),
-            l.site
         );
     }
     let shared = store.shared_identifiers()?;

@@ -14,14 +14,9 @@ use crate::config;
 use crate::pipeline::DataDir;
 
 pub fn run(global: &Global, args: &SitesArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load(&global.config) {
+    let cfg = match config::load_or_report(&global.config) {
         Ok(c) => c,
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
     let db = centinela_index::store::open_db(&data.db())?;

@@ -13,14 +13,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 pub fn run(global: &Global, args: &TorCheckArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load(&global.config) {
+    let cfg = match config::load_or_report(&global.config) {
         Ok(c) => c,
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let url = match args.url.as_deref().map(Url::parse).transpose() {
         Ok(u) => u,

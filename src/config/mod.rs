@@ -144,6 +144,17 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     }
 }
 
+/// [`load`] for commands: on problems, prints each (`file:line:column: message`) to
+/// stderr and gives the exit code for bad configuration (2).
+pub fn load_or_report(path: &Path) -> Result<Config, std::process::ExitCode> {
+    load(path).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        std::process::ExitCode::from(2)
+    })
+}
+
 fn read(path: &Path) -> Result<String, Diagnostic> {
     std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::whole_file(path, format!("cannot read this file: {e}")))

@@ -83,6 +83,21 @@ fn tx_put<T: Serialize>(tree: &TransactionalTree, key: &[u8], value: &T) -> TxRe
     Ok(())
 }
 
+/// Updates the record at `key`, if there is one, with `f`; returns what `f` returned
+/// (false when there was no record).
+fn touch<T: Serialize + serde::de::DeserializeOwned>(
+    tree: &TransactionalTree,
+    key: &[u8],
+    f: impl FnOnce(&mut T) -> bool,
+) -> TxResult<bool> {
+    let Some(mut record) = tx_get::<T>(tree, key)? else {
+        return Ok(false);
+    };
+    let answer = f(&mut record);
+    tx_put(tree, key, &record)?;
+    Ok(answer)
+}
+
 fn unwrap_tx<T>(r: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
     r.map_err(|e| match e {
         TransactionError::Abort(e) => e,
@@ -218,30 +233,29 @@ impl Store {
                     return Ok(());
                 };
                 for l in &recs.listings {
-                    let key = keys::listing(site, l);
-                    if let Some(mut s) = tx_get::<StoredListing>(tx.listings, &key)? {
-                        let own_page = l == url;
-                        if own_page && matches!(s.availability, Availability::Disappeared { .. }) {
-                            s.availability = Availability::Active;
-                            tx.event(site, l, at, Change::ListingReappeared, None)?;
-                        }
+                    let own_page = l == url;
+                    touch::<StoredListing>(tx.listings, &keys::listing(site, l), |s| {
                         s.last_seen = s.last_seen.max(at);
-                        tx_put(tx.listings, &key, &s)?;
-                    }
+                        let back = own_page && s.availability != Availability::Active;
+                        if back {
+                            s.availability = Availability::Active;
+                        }
+                        back
+                    })?
+                    .then(|| tx.event(site, l, at, Change::ListingReappeared, None))
+                    .transpose()?;
                 }
                 for h in &recs.vendors {
-                    let key = keys::vendor(site, h);
-                    if let Some(mut s) = tx_get::<StoredVendor>(tx.vendors, &key)? {
+                    touch::<StoredVendor>(tx.vendors, &keys::vendor(site, h), |s| {
                         s.last_seen = s.last_seen.max(at);
-                        tx_put(tx.vendors, &key, &s)?;
-                    }
+                        false
+                    })?;
                 }
                 for (u, id) in &recs.posts {
-                    let key = keys::post(site, u, id);
-                    if let Some(mut s) = tx_get::<StoredPost>(tx.posts, &key)? {
+                    touch::<StoredPost>(tx.posts, &keys::post(site, u, id), |s| {
                         s.last_seen = s.last_seen.max(at);
-                        tx_put(tx.posts, &key, &s)?;
-                    }
+                        false
+                    })?;
                 }
                 Ok(())
             }),
@@ -294,7 +308,7 @@ impl Store {
             let listing: StoredListing = super::decode(&key, &value)?;
             if listing.availability == Availability::Active
                 && listing.last_seen < pass_started
-                && self.listing_gone(site, &listing.url, at, None)?
+                && self.listing_gone(site, &listing.listing.url, at, None)?
             {
                 gone += 1;
             }
@@ -344,14 +358,10 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
                 applied.posts_new += 1;
                 StoredPost {
                     site: site.to_string(),
-                    url: url.clone(),
-                    thread_title: p.thread_title.clone(),
-                    author: p.author.clone(),
-                    posted_at: p.posted_at.clone(),
-                    body: p.body.clone(),
-                    addresses: p.addresses.clone(),
-                    contacts: p.contacts.clone(),
-                    peru: p.peru.clone(),
+                    post: Post {
+                        url: url.clone(),
+                        ..p.clone()
+                    },
                     first_seen: obs.at,
                     last_seen: obs.at,
                     capture: obs.capture.clone(),
@@ -363,8 +373,8 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
             url: url.clone(),
             id: id.clone(),
         };
-        tx.index(IdentifierKind::Address, &stored.addresses, &key, &r)?;
-        tx.index(IdentifierKind::Contact, &stored.contacts, &key, &r)?;
+        tx.index(IdentifierKind::Address, &stored.post.addresses, &key, &r)?;
+        tx.index(IdentifierKind::Contact, &stored.post.contacts, &key, &r)?;
         tx_put(tx.posts, &key, &stored)?;
         recs.posts.push((url, id));
     }
@@ -389,17 +399,7 @@ fn apply_listing(
             tx.event(site, &l.url, obs.at, Change::ListingFirstSeen, sha)?;
             StoredListing {
                 site: site.to_string(),
-                url: l.url.clone(),
-                title: l.title.clone(),
-                price: l.price.clone(),
-                vendor: l.vendor.clone(),
-                ships_from: l.ships_from.clone(),
-                ships_to: l.ships_to.clone(),
-                category: l.category.clone(),
-                description: l.description.clone(),
-                addresses: l.addresses.clone(),
-                contacts: l.contacts.clone(),
-                peru: l.peru.clone(),
+                listing: l.clone(),
                 first_seen: obs.at,
                 last_seen: obs.at,
                 availability: Availability::Active,
@@ -415,13 +415,13 @@ fn apply_listing(
             let comparable = own_page == stored_own;
             let overwrite = own_page || !stored_own;
             let mut changed = false;
-            if comparable && l.price.is_some() && !same_price(&s.price, &l.price) {
+            if comparable && l.price.is_some() && !same_price(&s.listing.price, &l.price) {
                 tx.event(
                     site,
                     &l.url,
                     obs.at,
                     Change::PriceChanged {
-                        old: s.price.clone(),
+                        old: s.listing.price.clone(),
                         new: l.price.clone(),
                     },
                     sha,
@@ -431,16 +431,16 @@ fn apply_listing(
             let shipping_shown = l.ships_from.is_some() || !l.ships_to.is_empty();
             if comparable
                 && shipping_shown
-                && (s.ships_from != l.ships_from || s.ships_to != l.ships_to)
+                && (s.listing.ships_from != l.ships_from || s.listing.ships_to != l.ships_to)
             {
                 tx.event(
                     site,
                     &l.url,
                     obs.at,
                     Change::ShippingChanged {
-                        old_from: s.ships_from.clone(),
+                        old_from: s.listing.ships_from.clone(),
                         new_from: l.ships_from.clone(),
-                        old_to: s.ships_to.clone(),
+                        old_to: s.listing.ships_to.clone(),
                         new_to: l.ships_to.clone(),
                     },
                     sha,
@@ -460,30 +460,30 @@ fn apply_listing(
             }
             if overwrite {
                 if !l.title.is_empty() {
-                    s.title = l.title.clone();
+                    s.listing.title = l.title.clone();
                 }
-                fill(&mut s.price, &l.price, true);
-                fill(&mut s.vendor, &l.vendor, true);
-                fill(&mut s.ships_from, &l.ships_from, true);
-                fill(&mut s.category, &l.category, true);
-                fill(&mut s.description, &l.description, true);
+                fill(&mut s.listing.price, &l.price, true);
+                fill(&mut s.listing.vendor, &l.vendor, true);
+                fill(&mut s.listing.ships_from, &l.ships_from, true);
+                fill(&mut s.listing.category, &l.category, true);
+                fill(&mut s.listing.description, &l.description, true);
                 if !l.ships_to.is_empty() {
-                    s.ships_to = l.ships_to.clone();
+                    s.listing.ships_to = l.ships_to.clone();
                 }
-                if own_page || s.peru.score <= l.peru.score {
-                    s.peru = l.peru.clone();
+                if own_page || s.listing.peru.score <= l.peru.score {
+                    s.listing.peru = l.peru.clone();
                 }
                 s.capture = obs.capture.clone();
                 s.capture_page = obs.page.url.clone();
             } else {
-                fill(&mut s.price, &l.price, false);
-                fill(&mut s.vendor, &l.vendor, false);
-                fill(&mut s.ships_from, &l.ships_from, false);
-                fill(&mut s.category, &l.category, false);
-                fill(&mut s.description, &l.description, false);
+                fill(&mut s.listing.price, &l.price, false);
+                fill(&mut s.listing.vendor, &l.vendor, false);
+                fill(&mut s.listing.ships_from, &l.ships_from, false);
+                fill(&mut s.listing.category, &l.category, false);
+                fill(&mut s.listing.description, &l.description, false);
             }
-            union(&mut s.addresses, &l.addresses);
-            union(&mut s.contacts, &l.contacts);
+            union(&mut s.listing.addresses, &l.addresses);
+            union(&mut s.listing.contacts, &l.contacts);
             s.first_seen = s.first_seen.min(obs.at);
             s.last_seen = s.last_seen.max(obs.at);
             s
@@ -493,8 +493,8 @@ fn apply_listing(
         site: site.to_string(),
         url: l.url.clone(),
     };
-    tx.index(IdentifierKind::Address, &stored.addresses, &key, &r)?;
-    tx.index(IdentifierKind::Contact, &stored.contacts, &key, &r)?;
+    tx.index(IdentifierKind::Address, &stored.listing.addresses, &key, &r)?;
+    tx.index(IdentifierKind::Contact, &stored.listing.contacts, &key, &r)?;
     tx_put(tx.listings, &key, &stored)?;
     Ok(true)
 }

@@ -1,7 +1,7 @@
 //! The records as kept: what a parser saw, plus where and when we saw it. Their JSON field
 //! names follow the `search --json` contract of DESIGN.md.
 
-use centinela_parsers::records::{PeruScore, Price};
+use centinela_parsers::records::{Listing, PeruScore, Post, Price};
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
@@ -33,20 +33,13 @@ pub enum Availability {
     },
 }
 
+/// A listing as kept: the parser's record (its fields at the top level of the JSON, as
+/// `search --json` shows them) and when and where we saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredListing {
     pub site: String,
-    pub url: String,
-    pub title: String,
-    pub price: Option<Price>,
-    pub vendor: Option<String>,
-    pub ships_from: Option<String>,
-    pub ships_to: Vec<String>,
-    pub category: Option<String>,
-    pub description: Option<String>,
-    pub addresses: Vec<String>,
-    pub contacts: Vec<String>,
-    pub peru: PeruScore,
+    #[serde(flatten)]
+    pub listing: Listing,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     pub availability: Availability,
@@ -59,7 +52,7 @@ pub struct StoredListing {
 impl StoredListing {
     /// Whether the current values come from the listing's own page rather than a card.
     pub fn capture_is_own_page(&self) -> bool {
-        self.capture_page == self.url
+        self.capture_page == self.listing.url
     }
 }
 
@@ -90,17 +83,12 @@ impl StoredVendor {
     }
 }
 
+/// A post as kept, with when and where we saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredPost {
     pub site: String,
-    pub url: String,
-    pub thread_title: Option<String>,
-    pub author: Option<String>,
-    pub posted_at: Option<String>,
-    pub body: String,
-    pub addresses: Vec<String>,
-    pub contacts: Vec<String>,
-    pub peru: PeruScore,
+    #[serde(flatten)]
+    pub post: Post,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     pub capture: Capture,

@@ -15,10 +15,7 @@ impl Store {
             .into_iter()
             .map(|l| {
                 json!({
-                    "site": l.site, "url": l.url, "title": l.title, "price": l.price,
-                    "vendor": l.vendor, "ships_from": l.ships_from, "ships_to": l.ships_to,
-                    "category": l.category, "description": l.description,
-                    "addresses": l.addresses, "contacts": l.contacts, "peru": l.peru,
+                    "site": l.site, "listing": l.listing,
                     "availability": matches!(l.availability, super::Availability::Active),
                     "sha256": l.capture.sha256, "from_page": l.capture_page,
                 })
@@ -39,13 +36,7 @@ impl Store {
         let posts: Vec<Value> = self
             .posts(None)?
             .into_iter()
-            .map(|p| {
-                json!({
-                    "site": p.site, "url": p.url, "thread_title": p.thread_title,
-                    "author": p.author, "posted_at": p.posted_at, "body": p.body,
-                    "addresses": p.addresses, "contacts": p.contacts, "peru": p.peru,
-                })
-            })
+            .map(|p| json!({"site": p.site, "post": p.post}))
             .collect();
         let mut ids = Vec::new();
         for item in self.ids.iter() {

@@ -146,7 +146,13 @@ fn a_card_never_overrides_the_listing_page_nor_reads_as_a_change() {
         s2.snapshot().unwrap()["listings"]
     );
     assert_eq!(
-        s.listing("m", L).unwrap().unwrap().price.unwrap().amount,
+        s.listing("m", L)
+            .unwrap()
+            .unwrap()
+            .listing
+            .price
+            .unwrap()
+            .amount,
         Some(1250.0)
     );
     assert_eq!(kinds(&s, "m", L), ["listing_first_seen"]);

@@ -13,6 +13,12 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Library errors (rPGP's among them) capture a backtrace whenever RUST_BACKTRACE is
+    // set, and formatting one loads the binary's debug info: hundreds of MB, and
+    // milliseconds per page that carries a broken PGP block. Panics keep theirs.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

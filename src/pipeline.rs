@@ -155,7 +155,7 @@ impl Pipeline {
         let registry = Arc::new(Registry::new(Extractor::new(cfg.lexicon.clone())));
         let (tx, rx) = mpsc::channel(256);
         let kept: KeptBySite = Arc::default();
-        let keeper = tokio::spawn(keep(store.clone(), rx, kept.clone()));
+        let keeper = tokio::spawn(keep(store.clone(), warc.clone(), rx, kept.clone()));
         let engine = Arc::new(Engine::new(fetcher, frontier.clone(), warc, registry, tx));
         Ok(Pipeline {
             store,
@@ -192,15 +192,27 @@ fn capture_of(c: &centinela_crawler::warc::CaptureRef, at: i64) -> Capture {
     }
 }
 
-/// The keeping side: applies results to the store in batches, makes each batch durable
-/// with one flush, then tells the crawl.
-async fn keep(store: Store, mut rx: mpsc::Receiver<Envelope>, kept: KeptBySite) {
+/// The keeping side: for each batch of results, makes their WARC records durable, applies
+/// them to the store, flushes it once, then tells the crawl. The order means a stored
+/// capture reference never points at evidence a crash could lose.
+async fn keep(
+    store: Store,
+    warc: Arc<WarcLog>,
+    mut rx: mpsc::Receiver<Envelope>,
+    kept: KeptBySite,
+) {
     let mut batch: Vec<Envelope> = Vec::with_capacity(64);
     while rx.recv_many(&mut batch, 64).await > 0 {
+        let evidence = warc
+            .sync()
+            .await
+            .map_err(|e| format!("evidence not on disk: {e}"));
         let mut results = Vec::with_capacity(batch.len());
         for env in &batch {
-            let r = tokio::task::block_in_place(|| apply(&store, &env.message, &kept));
-            results.push(r);
+            results.push(match &evidence {
+                Ok(()) => apply(&store, &env.message, &kept),
+                Err(e) => Err(e.clone()),
+            });
         }
         let flushed = store.flush().await.map_err(|e| e.to_string());
         for (env, r) in batch.drain(..).zip(results) {

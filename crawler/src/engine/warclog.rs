@@ -1,6 +1,6 @@
 //! The WARC writer shared by a crawl's workers: one file at a time, records appended
-//! under a lock (gzip of one record is short), durability by group commit so that one
-//! fsync serves every worker waiting on it.
+//! under a lock (gzip of one record is short), made durable in batches by the keeping
+//! side (group commit: one fsync serves every caller waiting on it).
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -34,13 +34,18 @@ impl WarcLog {
         })
     }
 
-    /// Appends the exchange and returns once it is on disk.
-    pub async fn write(&self, exchange: &Exchange<'_>) -> Result<CaptureRef, WarcError> {
-        let capture = self
-            .writer
+    /// Appends the exchange. It is on disk (fsynced) only after the next [`sync`]
+    /// (`WarcLog::sync`): the keeping side syncs once per batch of results, before the
+    /// store records any reference to them.
+    pub fn write(&self, exchange: &Exchange<'_>) -> Result<CaptureRef, WarcError> {
+        self.writer
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .write_exchange(exchange)?;
+            .write_exchange(exchange)
+    }
+
+    /// Makes every exchange written so far durable.
+    pub async fn sync(&self) -> Result<(), WarcError> {
         let ticket = self.commit.ticket();
         self.commit
             .wait(ticket, || async {
@@ -62,7 +67,6 @@ impl WarcLog {
                     Err(e) => Err(sync_error(file, std::io::Error::other(e))),
                 }
             })
-            .await?;
-        Ok(capture)
+            .await
     }
 }

@@ -408,11 +408,12 @@ fn apply_listing(
             }
         }
         Some(mut s) => {
-            // Values from the listing's own page win over a card's summary of it; changes
-            // are recorded only between like sources, so a card's rounded price never
-            // reads as a price change.
+            // Values from the listing's own page win over a card's summary of it. Changes
+            // are recorded only between two readings of the own page: cards on different
+            // list pages summarise a listing differently (rounded prices, no shipping),
+            // and that is not the vendor changing anything.
             let stored_own = s.capture_is_own_page();
-            let comparable = own_page == stored_own;
+            let comparable = own_page && stored_own;
             let overwrite = own_page || !stored_own;
             let mut changed = false;
             if comparable && l.price.is_some() && !same_price(&s.listing.price, &l.price) {

@@ -67,7 +67,7 @@ impl std::fmt::Debug for Store {
 pub fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     sled::Config::new()
         .path(path)
-        .cache_capacity(32 * 1024 * 1024)
+        .cache_capacity(64 * 1024 * 1024)
         .flush_every_ms(Some(200))
         .open()
         .map_err(|source| StoreError::Open {

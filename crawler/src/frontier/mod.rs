@@ -291,6 +291,21 @@ impl Frontier {
         max_depth: u32,
     ) -> Result<usize, FrontierError> {
         let _w = self.lock();
+        // Most links of a page were seen before. With every write under the lock, plain
+        // reads are consistent, and much cheaper than reads inside a transaction: only
+        // the links that may be new go into it (where `enqueue` checks them again).
+        let fresh: Vec<&NewLink> = match &completion {
+            Completion::Fetched { links, .. } if job.depth < max_depth => {
+                let mut fresh = Vec::with_capacity(links.len());
+                for l in links {
+                    if self.may_enqueue(&l.url, job.pass)? {
+                        fresh.push(l);
+                    }
+                }
+                fresh
+            }
+            _ => Vec::new(),
+        };
         let trees = (
             &self.urls,
             &self.queue,
@@ -313,9 +328,10 @@ impl Frontier {
                     e.state = UrlState::Done {
                         status: memo.status,
                     };
+                    debug_assert!(links.len() >= fresh.len());
                     tx_put(pages, key, memo)?;
                     if job.depth < max_depth {
-                        for l in links {
+                        for l in &fresh {
                             if enqueue(
                                 urls,
                                 queue,
@@ -426,6 +442,20 @@ impl Frontier {
             }
         }
         Ok(out)
+    }
+}
+
+impl Frontier {
+    /// Whether `url` is unknown, or known only from an earlier pass and not busy.
+    fn may_enqueue(&self, url: &str, pass: u32) -> Result<bool, FrontierError> {
+        Ok(match self.urls.get(url.as_bytes())? {
+            None => true,
+            Some(v) => {
+                let e: UrlEntry = decode(url.as_bytes(), &v)?;
+                let busy = matches!(e.state, UrlState::Queued { .. } | UrlState::InFlight { .. });
+                e.pass < pass && !busy
+            }
+        })
     }
 }
 

@@ -62,13 +62,15 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Opens (creating) the sled database at `path` with a bounded cache: the crawl's
-/// frontier lives in the same database and must stay on disk, not in memory.
+/// Opens (creating) the sled database at `path`. The cache is bounded (64 MiB: the
+/// crawl's frontier lives in the same database and must stay on disk, not in memory;
+/// BENCHMARKS.md has the trade-off), and there is no background flush timer: the keeper
+/// and the frontier flush explicitly, each write batch once (group commit).
 pub fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     sled::Config::new()
         .path(path)
         .cache_capacity(64 * 1024 * 1024)
-        .flush_every_ms(Some(200))
+        .flush_every_ms(None)
         .open()
         .map_err(|source| StoreError::Open {
             path: path.display().to_string(),

@@ -166,7 +166,9 @@ fn union(into: &mut Vec<String>, more: &[String]) -> bool {
     into.len() != before
 }
 
-fn post_id(p: &Post) -> String {
+/// A post's id inside its (site, url) key: it has no id of its own on most forums, so
+/// the first 8 bytes of SHA-256 over author, time and body (each NUL-terminated).
+pub fn post_id(p: &Post) -> String {
     let mut h = Sha256::new();
     for part in [
         p.author.as_deref().unwrap_or(""),

@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use sled::Tree;
 
-pub use apply::{Applied, Observation};
+pub use apply::{post_id, Applied, Observation};
 pub use records::{
     Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
     StoredPost, StoredVendor,

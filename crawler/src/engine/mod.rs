@@ -108,6 +108,11 @@ struct Run {
     next_request: tokio::sync::Mutex<Instant>,
     failures_in_row: AtomicU32,
     tally: Mutex<Tally>,
+    /// Pages fetched and sent to the keeper, waiting to be durably kept and completed in
+    /// the frontier: at most `concurrency` of them, so the fetch slots go on fetching
+    /// meanwhile without the pages in flight growing without bound.
+    keeping: Arc<tokio::sync::Semaphore>,
+    failure: Mutex<Option<CrawlError>>,
 }
 
 #[derive(Default)]
@@ -129,6 +134,15 @@ impl Run {
         }
         self.stopped.store(true, Ordering::SeqCst);
         self.wake.notify_waiters();
+    }
+
+    /// A page's keeping failed: the crawl stops and reports it.
+    fn fail(&self, e: CrawlError) {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e);
+        self.stop(PassEnd::Complete);
     }
 
     fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
@@ -244,13 +258,17 @@ impl Engine {
             next_request: tokio::sync::Mutex::new(Instant::now()),
             failures_in_row: AtomicU32::new(0),
             tally: Mutex::new(Tally::default()),
+            keeping: Arc::new(tokio::sync::Semaphore::new(
+                plan.limits.concurrency.max(1) as usize
+            )),
+            failure: Mutex::new(None),
         });
         progress.set_queued(self.frontier.queued(&site) as u64);
         progress.set_done(u64::from(already));
         let mut workers = Vec::new();
         for _ in 0..plan.limits.concurrency.max(1) {
             let (engine, run) = (Arc::clone(self), Arc::clone(&run));
-            workers.push(tokio::spawn(async move { engine.work(&run).await }));
+            workers.push(tokio::spawn(async move { engine.work(run).await }));
         }
         let mut failure = None;
         for w in workers {
@@ -266,7 +284,15 @@ impl Engine {
                 }
             }
         }
+        // Pages still being kept belong to this pass: wait for them.
+        while run.in_flight.load(Ordering::SeqCst) > 0 {
+            let woken = run.wake.notified();
+            let _ = tokio::time::timeout(Duration::from_millis(20), woken).await;
+        }
         progress.finish();
+        if let Some(e) = run.failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            failure.get_or_insert(e);
+        }
         if let Some(e) = failure {
             return Err(e);
         }
@@ -301,7 +327,7 @@ impl Engine {
         Ok(report(end, tally))
     }
 
-    async fn work(&self, run: &Run) -> Result<(), CrawlError> {
+    async fn work(self: Arc<Self>, run: Arc<Run>) -> Result<(), CrawlError> {
         let site = run.plan.name.as_str();
         loop {
             if run.stopped.load(Ordering::SeqCst) {
@@ -335,19 +361,57 @@ impl Engine {
                 continue;
             };
             run.pace().await;
-            let result = self.fetch_one(run, job).await;
-            run.in_flight.fetch_sub(1, Ordering::SeqCst);
-            run.wake.notify_waiters();
-            result?;
+            let slot = Arc::clone(&run.keeping)
+                .acquire_owned()
+                .await
+                .map_err(|_| CrawlError::Keeper("the crawl is closing".into()))?;
+            match self.fetch_one(&run, job).await {
+                Ok(Some(keeping)) => {
+                    // Keeping (fsync, store, frontier) goes on while this slot fetches
+                    // the next page; the URL stays in flight until it is done.
+                    let (engine, run) = (Arc::clone(&self), Arc::clone(&run));
+                    tokio::spawn(async move {
+                        if let Err(e) = engine.finish(&run, keeping).await {
+                            run.fail(e);
+                        }
+                        drop(slot);
+                        run.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        run.wake.notify_waiters();
+                    });
+                }
+                Ok(None) => {
+                    drop(slot);
+                    run.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    run.wake.notify_waiters();
+                }
+                Err(e) => {
+                    run.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    run.wake.notify_waiters();
+                    return Err(e);
+                }
+            }
         }
     }
 
     async fn keep(&self, message: CrawlMessage) -> Result<(), CrawlError> {
+        let answer = self.send(message).await?;
+        Self::kept(answer).await
+    }
+
+    /// Hands a message to the keeper; the receiver answers once it is durably kept.
+    async fn send(
+        &self,
+        message: CrawlMessage,
+    ) -> Result<oneshot::Receiver<Result<(), String>>, CrawlError> {
         let (kept, answer) = oneshot::channel();
         self.keeper
             .send(Envelope { message, kept })
             .await
             .map_err(|_| CrawlError::Keeper("the keeper has stopped".into()))?;
+        Ok(answer)
+    }
+
+    async fn kept(answer: oneshot::Receiver<Result<(), String>>) -> Result<(), CrawlError> {
         answer
             .await
             .map_err(|_| CrawlError::Keeper("the keeper stopped before answering".into()))?
@@ -364,7 +428,10 @@ impl Engine {
         Ok(())
     }
 
-    async fn fetch_one(&self, run: &Run, job: Job) -> Result<(), CrawlError> {
+    /// Fetches one URL, records the exchange, parses what changed and hands the result to
+    /// the keeper. Returns what is left to do once it is kept (`None`: nothing was
+    /// fetched, and the frontier already knows).
+    async fn fetch_one(&self, run: &Run, job: Job) -> Result<Option<Keeping>, CrawlError> {
         let plan = &run.plan;
         let site = plan.name.as_str();
         let Ok(url) = Url::parse(&job.url) else {
@@ -376,7 +443,7 @@ impl Engine {
                 },
                 plan.limits.max_depth,
             )?;
-            return Ok(());
+            return Ok(None);
         };
         let mut req = FetchRequest::new(url, run.isolation.clone()).with_scope(run.scope.clone());
         if let Some(memo) = &job.memo {
@@ -397,7 +464,7 @@ impl Engine {
                     run.stop(PassEnd::Unreachable {
                         last_error: crate::transport::redact(&e),
                     });
-                    return Ok(());
+                    return Ok(None);
                 }
                 self.frontier.complete(
                     site,
@@ -406,7 +473,7 @@ impl Engine {
                     plan.limits.max_depth,
                 )?;
                 self.commit_frontier().await?;
-                return Ok(());
+                return Ok(None);
             }
         };
         run.failures_in_row.store(0, Ordering::SeqCst);
@@ -505,20 +572,48 @@ impl Engine {
             PageOutcome::Gate { page_type } => Some(page_type.as_str().to_string()),
             _ => None,
         };
-        self.keep(CrawlMessage::Page(Box::new(PageMessage {
-            site: site.to_string(),
-            url: target,
-            final_url,
+        if let Some(page_type) = &gate {
+            // Stop the other fetch slots now, not once the page is kept.
+            run.stop(PassEnd::NeedsHuman {
+                url: job.url.clone(),
+                page_type: page_type.clone(),
+            });
+        }
+        let answer = self
+            .send(CrawlMessage::Page(Box::new(PageMessage {
+                site: site.to_string(),
+                url: target,
+                final_url,
+                at,
+                status,
+                capture,
+                outcome,
+            })))
+            .await?;
+        Ok(Some(Keeping {
+            job,
+            answer,
+            memo,
+            gate,
             at,
-            status,
-            capture,
-            outcome,
-        })))
-        .await?;
+        }))
+    }
+
+    /// The second half of a page: once the keeper has it durably, mark it done in the
+    /// frontier (or pause the site at a gate).
+    async fn finish(&self, run: &Run, k: Keeping) -> Result<(), CrawlError> {
+        let Keeping {
+            job,
+            answer,
+            memo,
+            gate,
+            at,
+        } = k;
+        let plan = &run.plan;
+        let site = plan.name.as_str();
+        Self::kept(answer).await?;
         run.tally().pages += 1;
         if let Some(page_type) = gate {
-            // Stop the other workers first; the frontier also refuses to hand out the
-            // site's URLs from now on, so the gate is not asked twice.
             run.stop(PassEnd::NeedsHuman {
                 url: job.url.clone(),
                 page_type: page_type.clone(),
@@ -545,4 +640,14 @@ impl Engine {
         run.progress.page_done(queued as u64);
         Ok(())
     }
+}
+
+/// A page handed to the keeper, and what to do once it is kept.
+struct Keeping {
+    job: Job,
+    answer: oneshot::Receiver<Result<(), String>>,
+    memo: PageMemo,
+    /// A login wall, captcha or queue: the site waits for a person.
+    gate: Option<String>,
+    at: i64,
 }

@@ -3,7 +3,8 @@
 use centinela_parsers::records::{Listing, PageType, ParsedPage, PeruScore, Post, Price, Vendor};
 
 use super::*;
-use crate::store::{open_db, Capture, IdentifierKind, RecordRef};
+use crate::store::fixtures::{capture, page};
+use crate::store::{open_db, IdentifierKind, RecordRef};
 
 const ADDR: &str = "185fZzpT3Yu18VRsyPZ5hQD7AnLZjGfpNk";
 const FPR: &str = "0123456789ABCDEF0123456789ABCDEF01234567";
@@ -15,32 +16,6 @@ const L2: &str = "http://andino.onion/producto/2.html";
 const L3: &str = "http://silk.onion/item/77";
 const V1: &str = "http://andino.onion/vendedor/condorblanco";
 const T1: &str = "http://foro.onion/thread/9";
-
-fn capture(sha: &str, at: i64) -> Capture {
-    Capture {
-        file: "f.warc.gz".into(),
-        offset: 0,
-        length: 1,
-        record_id: "<urn:uuid:x>".into(),
-        sha256: sha.into(),
-        warc_date: String::new(),
-        at: Timestamp(at),
-    }
-}
-
-fn page(url: &str, page_type: PageType) -> ParsedPage {
-    ParsedPage {
-        url: url.into(),
-        page_type,
-        parser: "test".into(),
-        listings: vec![],
-        vendors: vec![],
-        posts: vec![],
-        entities: vec![],
-        links: vec![],
-        link_kinds: vec![],
-    }
-}
 
 fn peru(score: f64) -> PeruScore {
     PeruScore {

@@ -204,4 +204,6 @@ pub fn now() -> Timestamp {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

@@ -2,38 +2,13 @@
 
 use centinela_parsers::records::{Listing, PageType, ParsedPage, Post, Price, Vendor};
 
+use super::fixtures::{capture, page};
 use super::*;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(&dir.path().join("db")).unwrap();
     (dir, Store::open(&db).unwrap())
-}
-
-fn capture(sha: &str, at: i64) -> Capture {
-    Capture {
-        file: "f.warc.gz".into(),
-        offset: 0,
-        length: 1,
-        record_id: "<urn:uuid:x>".into(),
-        sha256: sha.into(),
-        warc_date: String::new(),
-        at: Timestamp(at),
-    }
-}
-
-fn page(url: &str, page_type: PageType) -> ParsedPage {
-    ParsedPage {
-        url: url.into(),
-        page_type,
-        parser: "test".into(),
-        listings: vec![],
-        vendors: vec![],
-        posts: vec![],
-        entities: vec![],
-        links: vec![],
-        link_kinds: vec![],
-    }
 }
 
 fn listing(url: &str, amount: f64, vendor: &str) -> Listing {

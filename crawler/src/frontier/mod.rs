@@ -324,11 +324,10 @@ impl Frontier {
             });
             let mut queued = 0;
             match &completion {
-                Completion::Fetched { memo, links } => {
+                Completion::Fetched { memo, .. } => {
                     e.state = UrlState::Done {
                         status: memo.status,
                     };
-                    debug_assert!(links.len() >= fresh.len());
                     tx_put(pages, key, memo)?;
                     if job.depth < max_depth {
                         for l in &fresh {

@@ -5,7 +5,6 @@
 //! sighting and the capture. Each document carries its `search --json` record, so a hit
 //! needs no store look-up, and a stable id, so a changed record replaces its document.
 
-use centinela_parsers::records::Post;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tantivy::schema::Facet;
@@ -67,14 +66,9 @@ pub fn vendor_id(site: &str, handle: &str) -> String {
 }
 
 /// The stable id of a post document: `post\0site\0url\0id`, where `id` is the store's post
-/// id ([`post_store_id`]).
+/// id ([`crate::store::post_id`]).
 pub fn post_id(site: &str, url: &str, id: &str) -> String {
     format!("post\0{site}\0{url}\0{id}")
-}
-
-/// The id the store gives a post inside its (site, url) key.
-pub fn post_store_id(p: &Post) -> String {
-    crate::store::post_id(p)
 }
 
 /// One record, ready to index.
@@ -180,7 +174,7 @@ impl Doc {
         }
     }
 
-    /// A post, under the store's post id (see [`post_store_id`]).
+    /// A post, under the store's post id (see [`crate::store::post_id`]).
     pub fn post(p: &StoredPost, store_id: &str) -> Doc {
         let x = &p.post;
         let record = json!({
@@ -220,7 +214,7 @@ impl Doc {
 
     /// A post, computing the store's id from its author, time and body.
     pub fn post_from_store(p: &StoredPost) -> Doc {
-        Doc::post(p, &post_store_id(&p.post))
+        Doc::post(p, &crate::store::post_id(&p.post))
     }
 
     /// The stable document id.

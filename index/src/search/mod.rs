@@ -50,7 +50,7 @@ use tantivy::{
     Term,
 };
 
-pub use doc::{listing_id, post_id, post_store_id, vendor_id, Doc, RecordType};
+pub use doc::{listing_id, post_id, vendor_id, Doc, RecordType};
 pub use normalize::{handle_norm, Rates};
 pub use query::valid_field_names;
 pub use vendors::VendorMatch;
@@ -552,7 +552,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         for p in &page.posts {
             let url = if p.url.is_empty() { &page.url } else { &p.url };
-            let store_id = post_store_id(p);
+            let store_id = crate::store::post_id(p);
             let id = post_id(site, url, &store_id);
             let (mut first_seen, mut capture) = (obs.at, obs.capture.clone());
             let earlier = match self.pending_posts.get(&id) {

@@ -164,7 +164,7 @@ fn post_id_of(site: &str, url: &str) -> String {
     let (_d, store) = store_with(&pages());
     let p = store.posts(Some(site)).unwrap();
     let p = p.iter().find(|p| p.post.url == url).unwrap();
-    post_id(site, url, &post_store_id(&p.post))
+    post_id(site, url, &crate::store::post_id(&p.post))
 }
 
 fn ids(r: &SearchResults) -> Vec<String> {
@@ -735,7 +735,7 @@ fn post_ids_agree_with_the_store() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(post_store_id(&stored[0].post), store_id);
+    assert_eq!(crate::store::post_id(&stored[0].post), store_id);
 }
 
 #[test]

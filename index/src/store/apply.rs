@@ -185,9 +185,8 @@ pub fn post_id(p: &Post) -> String {
 }
 
 impl Store {
-    /// Keeps one parsed page. Safe to repeat: a second application of the same page
-    /// only moves `last_seen`.
-    pub fn apply_page(&self, obs: &Observation<'_>) -> Result<Applied, StoreError> {
+    /// Runs `f` in one transaction over every tree of the store.
+    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let trees = (
             &self.listings,
             &self.vendors,
@@ -198,70 +197,57 @@ impl Store {
         );
         unwrap_tx(
             trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
-                let tx = Tx {
+                f(&Tx {
                     listings,
                     vendors,
                     posts,
                     pages,
                     history,
                     ids,
-                };
-                apply(&tx, obs)
+                })
             }),
         )
     }
 
+    /// Keeps one parsed page. Safe to repeat: a second application of the same page
+    /// only moves `last_seen`.
+    pub fn apply_page(&self, obs: &Observation<'_>) -> Result<Applied, StoreError> {
+        self.transact(|tx| apply(tx, obs))
+    }
+
     /// A page came back unchanged (304, or the same bytes): its records were seen again.
     pub fn touch_page(&self, site: &str, url: &str, at: Timestamp) -> Result<(), StoreError> {
-        let trees = (
-            &self.listings,
-            &self.vendors,
-            &self.posts,
-            &self.pages,
-            &self.history,
-            &self.ids,
-        );
-        unwrap_tx(
-            trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
-                let tx = Tx {
-                    listings,
-                    vendors,
-                    posts,
-                    pages,
-                    history,
-                    ids,
-                };
-                let Some(recs) = tx_get::<PageRecords>(tx.pages, &keys::page(site, url))? else {
-                    return Ok(());
-                };
-                for l in &recs.listings {
-                    let own_page = l == url;
-                    touch::<StoredListing>(tx.listings, &keys::listing(site, l), |s| {
-                        s.last_seen = s.last_seen.max(at);
-                        let back = own_page && s.availability != Availability::Active;
-                        if back {
-                            s.availability = Availability::Active;
-                        }
-                        back
-                    })?
-                    .then(|| tx.event(site, l, at, Change::ListingReappeared, None))
-                    .transpose()?;
-                }
-                for h in &recs.vendors {
-                    touch::<StoredVendor>(tx.vendors, &keys::vendor(site, h), |s| {
-                        s.last_seen = s.last_seen.max(at);
-                        false
-                    })?;
-                }
-                for (u, id) in &recs.posts {
-                    touch::<StoredPost>(tx.posts, &keys::post(site, u, id), |s| {
-                        s.last_seen = s.last_seen.max(at);
-                        false
-                    })?;
-                }
-                Ok(())
-            }),
-        )
+        self.transact(|tx| {
+            let Some(recs) = tx_get::<PageRecords>(tx.pages, &keys::page(site, url))? else {
+                return Ok(());
+            };
+            for l in &recs.listings {
+                let own_page = l == url;
+                touch::<StoredListing>(tx.listings, &keys::listing(site, l), |s| {
+                    s.last_seen = s.last_seen.max(at);
+                    let back = own_page && s.availability != Availability::Active;
+                    if back {
+                        s.availability = Availability::Active;
+                    }
+                    back
+                })?
+                .then(|| tx.event(site, l, at, Change::ListingReappeared, None))
+                .transpose()?;
+            }
+            for h in &recs.vendors {
+                touch::<StoredVendor>(tx.vendors, &keys::vendor(site, h), |s| {
+                    s.last_seen = s.last_seen.max(at);
+                    false
+                })?;
+            }
+            for (u, id) in &recs.posts {
+                touch::<StoredPost>(tx.posts, &keys::post(site, u, id), |s| {
+                    s.last_seen = s.last_seen.max(at);
+                    false
+                })?;
+            }
+            Ok(())
+        })
     }
 
     /// A listing's page answered 404/410: it is gone. Returns whether that is news.
@@ -272,28 +258,19 @@ impl Store {
         at: Timestamp,
         capture_sha256: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let trees = (&self.listings, &self.history);
-        unwrap_tx(trees.transaction(|(listings, history)| {
+        self.transact(|tx| {
             let key = keys::listing(site, url);
-            let Some(mut s) = tx_get::<StoredListing>(listings, &key)? else {
+            let Some(mut s) = tx_get::<StoredListing>(tx.listings, &key)? else {
                 return Ok(false);
             };
             if s.availability != Availability::Active {
                 return Ok(false);
             }
             s.availability = Availability::Disappeared { since: at };
-            tx_put(listings, &key, &s)?;
-            let seq = history.generate_id()?;
-            let event = HistoryEvent {
-                site: site.to_string(),
-                url: url.to_string(),
-                at,
-                change: Change::ListingDisappeared,
-                capture_sha256: capture_sha256.map(str::to_string),
-            };
-            tx_put(history, &keys::history(site, url, at, seq), &event)?;
+            tx_put(tx.listings, &key, &s)?;
+            tx.event(site, url, at, Change::ListingDisappeared, capture_sha256)?;
             Ok(true)
-        }))
+        })
     }
 
     /// A complete crawl pass of `site`, begun at `pass_started`, has ended: every active

@@ -22,8 +22,6 @@ pub use records::{
     StoredPost, StoredVendor,
 };
 
-use crate::time::Timestamp;
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the store at {path} cannot be opened: {source}")]
@@ -123,11 +121,6 @@ impl Store {
         scan(&self.history, Some(keys::history_prefix(site, url)))
     }
 
-    /// Every change on `site`, oldest first within each URL.
-    pub fn site_history(&self, site: &str) -> Result<Vec<HistoryEvent>, StoreError> {
-        scan(&self.history, Some(keys::site_prefix(site)))
-    }
-
     /// Every record, on any site, that showed this address, handle or fingerprint.
     pub fn records_with(
         &self,
@@ -196,11 +189,6 @@ fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError
         key: keys::printable(key),
         source,
     })
-}
-
-/// The time used when a caller has none: now.
-pub fn now() -> Timestamp {
-    Timestamp::now()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use centinela_parsers::records::{Listing, PageType, ParsedPage, Post, Price, Ven
 
 use super::fixtures::{capture, page};
 use super::*;
+use crate::time::Timestamp;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

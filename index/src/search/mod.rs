@@ -20,7 +20,7 @@
 //! - fuzzy vendor look-up that sees through `C0nd0r_Blanco` ([`SearchIndex::find_vendors`]).
 
 mod doc;
-mod normalize;
+pub(crate) mod normalize;
 mod query;
 mod schema;
 mod stem;

@@ -9,8 +9,8 @@ use sled::Transactional;
 
 use super::keys;
 use super::records::{
-    Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
-    StoredPost, StoredVendor,
+    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, KeptRecord,
+    RecordRef, StoredListing, StoredPost, StoredVendor,
 };
 use super::{Store, StoreError};
 use crate::time::Timestamp;
@@ -42,6 +42,40 @@ impl std::ops::AddAssign for Applied {
     }
 }
 
+/// The tree where [`Store::apply_page_changes`] journals changed records until the
+/// watchlist matcher has processed them: key a big-endian sequence number, value a
+/// [`ChangedRecord`] as JSON.
+pub const CHANGES_TREE: &str = "store/changes";
+
+/// What one application of a page did: the counts, and every record it created or whose
+/// kept content changed (not those it only saw again), for the watchlist matcher.
+#[derive(Clone, Debug, Default)]
+struct Outcome {
+    applied: Applied,
+    changed: Vec<ChangedRecord>,
+}
+
+impl Outcome {
+    /// Notes a record as applied. A record shown twice on one page (a listing card and
+    /// its vendor link, say) is reported once, in its last state, with all its events.
+    fn note(&mut self, record: KeptRecord, new: bool, changes: Vec<Change>, content_changed: bool) {
+        if !new && changes.is_empty() && !content_changed {
+            return;
+        }
+        if let Some(c) = self.changed.iter_mut().find(|c| c.record.same_key(&record)) {
+            c.record = record;
+            c.new |= new;
+            c.changes.extend(changes);
+            return;
+        }
+        self.changed.push(ChangedRecord {
+            record,
+            new,
+            changes,
+        });
+    }
+}
+
 /// The records a page showed when it was last parsed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct PageRecords {
@@ -59,6 +93,7 @@ struct Tx<'a> {
     pages: &'a TransactionalTree,
     history: &'a TransactionalTree,
     ids: &'a TransactionalTree,
+    changes: &'a TransactionalTree,
 }
 
 fn tx_get<T: serde::de::DeserializeOwned>(
@@ -194,9 +229,10 @@ impl Store {
             &self.pages,
             &self.history,
             &self.ids,
+            &self.changes,
         );
         unwrap_tx(
-            trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
+            trees.transaction(|(listings, vendors, posts, pages, history, ids, changes)| {
                 f(&Tx {
                     listings,
                     vendors,
@@ -204,6 +240,7 @@ impl Store {
                     pages,
                     history,
                     ids,
+                    changes,
                 })
             }),
         )
@@ -212,7 +249,32 @@ impl Store {
     /// Keeps one parsed page. Safe to repeat: a second application of the same page
     /// only moves `last_seen`.
     pub fn apply_page(&self, obs: &Observation<'_>) -> Result<Applied, StoreError> {
-        self.transact(|tx| apply(tx, obs))
+        self.transact(|tx| apply(tx, obs)).map(|o| o.applied)
+    }
+
+    /// [`Store::apply_page`] for a keeper that runs watchlists: also returns every record
+    /// the page created or changed, as now kept, with the history events this
+    /// application recorded for it, and journals the same records in the tree
+    /// [`CHANGES_TREE`] *in the same transaction*. Records the page only showed again (an
+    /// unchanged re-crawl) are neither returned nor journaled.
+    ///
+    /// Why a journal: the watchlist matcher ([`crate::watch::Watcher::process_pending`])
+    /// drains it in its own transaction together with the alert outbox. Were the changes
+    /// only returned, a crash after this transaction and before the matcher's would lose
+    /// the alerts for good, since re-applying the page then changes nothing.
+    pub fn apply_page_changes(
+        &self,
+        obs: &Observation<'_>,
+    ) -> Result<(Applied, Vec<ChangedRecord>), StoreError> {
+        self.transact(|tx| {
+            let o = apply(tx, obs)?;
+            for c in &o.changed {
+                let seq = tx.changes.generate_id()?;
+                tx_put(tx.changes, &seq.to_be_bytes(), c)?;
+            }
+            Ok(o)
+        })
+        .map(|o| (o.applied, o.changed))
     }
 
     /// A page came back unchanged (304, or the same bytes): its records were seen again.
@@ -296,8 +358,8 @@ impl Store {
     }
 }
 
-fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
-    let mut applied = Applied::default();
+fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Outcome> {
+    let mut out = Outcome::default();
     let mut recs = PageRecords::default();
     let site = obs.site;
     for l in &obs.page.listings {
@@ -305,18 +367,18 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
             continue;
         }
         let own_page = l.url == obs.page.url;
-        if apply_listing(tx, obs, l, own_page, &mut applied)? {
+        if apply_listing(tx, obs, l, own_page, &mut out)? {
             recs.listings.push(l.url.clone());
         }
         if let Some(handle) = l.vendor.as_deref().filter(|h| !h.trim().is_empty()) {
-            link_vendor(tx, obs, handle.trim(), &l.url, &mut applied)?;
+            link_vendor(tx, obs, handle.trim(), &l.url, &mut out)?;
         }
     }
     for v in &obs.page.vendors {
         if v.handle.trim().is_empty() {
             continue;
         }
-        apply_vendor(tx, obs, v, &mut applied)?;
+        apply_vendor(tx, obs, v, &mut out)?;
         recs.vendors.push(v.handle.trim().to_string());
     }
     for p in &obs.page.posts {
@@ -327,24 +389,27 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
             p.url.clone()
         };
         let key = keys::post(site, &url, &id);
-        let stored = match tx_get::<StoredPost>(tx.posts, &key)? {
+        let (stored, new) = match tx_get::<StoredPost>(tx.posts, &key)? {
             Some(mut s) => {
                 s.last_seen = s.last_seen.max(obs.at);
                 s.first_seen = s.first_seen.min(obs.at);
-                s
+                (s, false)
             }
             None => {
-                applied.posts_new += 1;
-                StoredPost {
-                    site: site.to_string(),
-                    post: Post {
-                        url: url.clone(),
-                        ..p.clone()
+                out.applied.posts_new += 1;
+                (
+                    StoredPost {
+                        site: site.to_string(),
+                        post: Post {
+                            url: url.clone(),
+                            ..p.clone()
+                        },
+                        first_seen: obs.at,
+                        last_seen: obs.at,
+                        capture: obs.capture.clone(),
                     },
-                    first_seen: obs.at,
-                    last_seen: obs.at,
-                    capture: obs.capture.clone(),
-                }
+                    true,
+                )
             }
         };
         let r = RecordRef::Post {
@@ -355,10 +420,11 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
         tx.index(IdentifierKind::Address, &stored.post.addresses, &key, &r)?;
         tx.index(IdentifierKind::Contact, &stored.post.contacts, &key, &r)?;
         tx_put(tx.posts, &key, &stored)?;
+        out.note(KeptRecord::Post(stored), new, Vec::new(), false);
         recs.posts.push((url, id));
     }
     tx_put(tx.pages, &keys::page(site, &obs.page.url), &recs)?;
-    Ok(applied)
+    Ok(out)
 }
 
 /// Merges one listing; returns whether it was kept.
@@ -367,15 +433,22 @@ fn apply_listing(
     obs: &Observation<'_>,
     l: &Listing,
     own_page: bool,
-    applied: &mut Applied,
+    out: &mut Outcome,
 ) -> TxResult<bool> {
     let site = obs.site;
     let key = keys::listing(site, &l.url);
     let sha = Some(obs.capture.sha256.as_str());
-    let stored = match tx_get::<StoredListing>(tx.listings, &key)? {
+    let mut events = Vec::new();
+    let mut event = |change: Change| -> TxResult<()> {
+        tx.event(site, &l.url, obs.at, change.clone(), sha)?;
+        events.push(change);
+        Ok(())
+    };
+    let before = tx_get::<StoredListing>(tx.listings, &key)?;
+    let stored = match before.clone() {
         None => {
-            applied.listings_new += 1;
-            tx.event(site, &l.url, obs.at, Change::ListingFirstSeen, sha)?;
+            out.applied.listings_new += 1;
+            event(Change::ListingFirstSeen)?;
             StoredListing {
                 site: site.to_string(),
                 listing: l.clone(),
@@ -396,16 +469,10 @@ fn apply_listing(
             let overwrite = own_page || !stored_own;
             let mut changed = false;
             if comparable && l.price.is_some() && !same_price(&s.listing.price, &l.price) {
-                tx.event(
-                    site,
-                    &l.url,
-                    obs.at,
-                    Change::PriceChanged {
-                        old: s.listing.price.clone(),
-                        new: l.price.clone(),
-                    },
-                    sha,
-                )?;
+                event(Change::PriceChanged {
+                    old: s.listing.price.clone(),
+                    new: l.price.clone(),
+                })?;
                 changed = true;
             }
             let shipping_shown = l.ships_from.is_some() || !l.ships_to.is_empty();
@@ -413,30 +480,24 @@ fn apply_listing(
                 && shipping_shown
                 && (s.listing.ships_from != l.ships_from || s.listing.ships_to != l.ships_to)
             {
-                tx.event(
-                    site,
-                    &l.url,
-                    obs.at,
-                    Change::ShippingChanged {
-                        old_from: s.listing.ships_from.clone(),
-                        new_from: l.ships_from.clone(),
-                        old_to: s.listing.ships_to.clone(),
-                        new_to: l.ships_to.clone(),
-                    },
-                    sha,
-                )?;
+                event(Change::ShippingChanged {
+                    old_from: s.listing.ships_from.clone(),
+                    new_from: l.ships_from.clone(),
+                    old_to: s.listing.ships_to.clone(),
+                    new_to: l.ships_to.clone(),
+                })?;
                 changed = true;
             }
             // Only the listing's own page brings it back: a list page may show a stale
             // card of a listing whose page is gone, and the outcome must not depend on
             // which of the two was fetched first.
             if own_page && matches!(s.availability, Availability::Disappeared { .. }) {
-                tx.event(site, &l.url, obs.at, Change::ListingReappeared, sha)?;
+                event(Change::ListingReappeared)?;
                 s.availability = Availability::Active;
                 changed = true;
             }
             if changed {
-                applied.listings_changed += 1;
+                out.applied.listings_changed += 1;
             }
             if overwrite {
                 if !l.title.is_empty() {
@@ -476,6 +537,15 @@ fn apply_listing(
     tx.index(IdentifierKind::Address, &stored.listing.addresses, &key, &r)?;
     tx.index(IdentifierKind::Contact, &stored.listing.contacts, &key, &r)?;
     tx_put(tx.listings, &key, &stored)?;
+    let content_changed = before
+        .as_ref()
+        .is_some_and(|b| b.listing != stored.listing || b.availability != stored.availability);
+    out.note(
+        KeptRecord::Listing(stored),
+        before.is_none(),
+        events,
+        content_changed,
+    );
     Ok(true)
 }
 
@@ -509,13 +579,14 @@ fn link_vendor(
     obs: &Observation<'_>,
     handle: &str,
     listing_url: &str,
-    applied: &mut Applied,
+    out: &mut Outcome,
 ) -> TxResult<()> {
     let key = keys::vendor(obs.site, handle);
-    let mut v = match tx_get::<StoredVendor>(tx.vendors, &key)? {
+    let before = tx_get::<StoredVendor>(tx.vendors, &key)?;
+    let mut v = match before.clone() {
         Some(v) => v,
         None => {
-            applied.vendors_new += 1;
+            out.applied.vendors_new += 1;
             tx.event(
                 obs.site,
                 &vendor_subject(handle),
@@ -531,21 +602,51 @@ fn link_vendor(
     union(&mut v.listings, &[listing_url.to_string()]);
     v.first_seen = v.first_seen.min(obs.at);
     v.last_seen = v.last_seen.max(obs.at);
-    tx_put(tx.vendors, &key, &v)
+    tx_put(tx.vendors, &key, &v)?;
+    note_vendor(out, before, v, handle);
+    Ok(())
+}
+
+/// Reports a vendor record to the outcome: new, or changed in what it shows (identifiers,
+/// profile URL, listings, Peru score), not merely seen again.
+fn note_vendor(out: &mut Outcome, before: Option<StoredVendor>, v: StoredVendor, handle: &str) {
+    let changes = if before.is_none() {
+        vec![Change::VendorFirstSeen {
+            handle: handle.to_string(),
+        }]
+    } else {
+        Vec::new()
+    };
+    let content_changed = before.as_ref().is_some_and(|b| {
+        b.url != v.url
+            || b.pgp_fingerprints != v.pgp_fingerprints
+            || b.contacts != v.contacts
+            || b.addresses != v.addresses
+            || b.listings != v.listings
+            || b.listings_shown != v.listings_shown
+            || b.peru != v.peru
+    });
+    out.note(
+        KeptRecord::Vendor(v),
+        before.is_none(),
+        changes,
+        content_changed,
+    );
 }
 
 fn apply_vendor(
     tx: &Tx<'_>,
     obs: &Observation<'_>,
     found: &Vendor,
-    applied: &mut Applied,
+    out: &mut Outcome,
 ) -> TxResult<()> {
     let handle = found.handle.trim();
     let key = keys::vendor(obs.site, handle);
-    let mut v = match tx_get::<StoredVendor>(tx.vendors, &key)? {
+    let before = tx_get::<StoredVendor>(tx.vendors, &key)?;
+    let mut v = match before.clone() {
         Some(v) => v,
         None => {
-            applied.vendors_new += 1;
+            out.applied.vendors_new += 1;
             tx.event(
                 obs.site,
                 &vendor_subject(handle),
@@ -585,5 +686,7 @@ fn apply_vendor(
         &key,
         &r,
     )?;
-    tx_put(tx.vendors, &key, &v)
+    tx_put(tx.vendors, &key, &v)?;
+    note_vendor(out, before, v, handle);
+    Ok(())
 }

@@ -16,10 +16,10 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use sled::Tree;
 
-pub use apply::{post_id, Applied, Observation};
+pub use apply::{post_id, Applied, Observation, CHANGES_TREE};
 pub use records::{
-    Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
-    StoredPost, StoredVendor,
+    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, KeptRecord,
+    RecordRef, StoredListing, StoredPost, StoredVendor,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,8 @@ pub struct Store {
     pages: Tree,
     history: Tree,
     ids: Tree,
+    /// Changed records waiting for the watchlist matcher ([`CHANGES_TREE`]).
+    changes: Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -86,6 +88,7 @@ impl Store {
             pages: db.open_tree("store/pages")?,
             history: db.open_tree("store/history")?,
             ids: db.open_tree("store/ids")?,
+            changes: db.open_tree(CHANGES_TREE)?,
         })
     }
 

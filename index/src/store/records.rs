@@ -126,6 +126,52 @@ pub enum Change {
     },
 }
 
+/// A record as kept, of any type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KeptRecord {
+    Listing(StoredListing),
+    Vendor(StoredVendor),
+    Post(StoredPost),
+}
+
+impl KeptRecord {
+    pub fn site(&self) -> &str {
+        match self {
+            KeptRecord::Listing(l) => &l.site,
+            KeptRecord::Vendor(v) => &v.site,
+            KeptRecord::Post(p) => &p.site,
+        }
+    }
+
+    /// Whether both are the same record (same store key), whatever their contents.
+    pub fn same_key(&self, other: &KeptRecord) -> bool {
+        match (self, other) {
+            (KeptRecord::Listing(a), KeptRecord::Listing(b)) => {
+                a.site == b.site && a.listing.url == b.listing.url
+            }
+            (KeptRecord::Vendor(a), KeptRecord::Vendor(b)) => {
+                a.site == b.site && a.handle.to_lowercase() == b.handle.to_lowercase()
+            }
+            (KeptRecord::Post(a), KeptRecord::Post(b)) => {
+                a.site == b.site
+                    && a.post.url == b.post.url
+                    && super::post_id(&a.post) == super::post_id(&b.post)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A record that applying a page created or changed: its state as now kept, whether it
+/// is new, and the history events that application recorded for it (in order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangedRecord {
+    pub record: KeptRecord,
+    pub new: bool,
+    pub changes: Vec<Change>,
+}
+
 /// Which kind of identifier a reverse-map entry is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -594,3 +594,347 @@ impl Watcher {
         Ok(ids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Outbox;
+    use crate::store::fixtures::{capture, page};
+    use crate::store::{Observation, Store};
+    use crate::time::Timestamp;
+    use crate::watch::{Language, Severity};
+    use centinela_parsers::records::{Listing, PageType, Vendor};
+
+    const FP_A: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const FP_B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    const WALLET: &str = "185fZzpT3Yu18VRsyPZ5hQD7AnLZjGfpNk";
+
+    fn rule(name: &str, kind: RuleKind) -> Rule {
+        Rule {
+            name: name.into(),
+            kind,
+            sites: vec![],
+            recipients: vec!["jefe@unidad.example".into()],
+            language: Language::Es,
+            severity: Severity::Warning,
+            source: None,
+        }
+    }
+
+    struct World {
+        _dir: tempfile::TempDir,
+        store: Store,
+        outbox: Outbox,
+        watcher: Watcher,
+        at: i64,
+    }
+
+    impl World {
+        fn new(rules: Vec<Rule>) -> World {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let db = crate::store::open_db(dir.path()).expect("db");
+            let store = Store::open(&db).expect("store");
+            let outbox = Outbox::open(&db).expect("outbox");
+            let watcher = Watcher::open(&db, rules, &outbox).expect("watcher");
+            World {
+                _dir: dir,
+                store,
+                outbox,
+                watcher,
+                at: 1000,
+            }
+        }
+
+        /// Applies a page and runs the matcher; returns the new alerts' hits.
+        fn apply(
+            &mut self,
+            site: &str,
+            p: &centinela_parsers::records::ParsedPage,
+        ) -> Vec<Vec<What>> {
+            self.at += 10;
+            let cap = capture(&format!("{:064x}", self.at), self.at);
+            self.store
+                .apply_page_changes(&Observation {
+                    site,
+                    at: Timestamp(self.at),
+                    capture: &cap,
+                    page: p,
+                })
+                .expect("apply");
+            let ids = self.watcher.process_pending().expect("process");
+            ids.iter()
+                .map(|id| {
+                    let a = self.outbox.alert(*id).expect("read").expect("alert");
+                    a.hits.into_iter().map(|h| h.what).collect()
+                })
+                .collect()
+        }
+    }
+
+    fn vendor_page(
+        host: &str,
+        handle: &str,
+        pgp: &[&str],
+        addresses: &[&str],
+    ) -> centinela_parsers::records::ParsedPage {
+        let url = format!("http://{host}/vendor/{handle}");
+        let mut p = page(&url, PageType::Vendor);
+        p.vendors.push(Vendor {
+            url,
+            handle: handle.into(),
+            pgp_fingerprints: pgp.iter().map(|s| s.to_string()).collect(),
+            contacts: vec!["telegram:@condor_lima".into()],
+            addresses: addresses.iter().map(|s| s.to_string()).collect(),
+            ..Vendor::default()
+        });
+        p
+    }
+
+    fn listing_page(
+        host: &str,
+        n: u32,
+        vendor: &str,
+        ships_to: &[&str],
+        addresses: &[&str],
+    ) -> centinela_parsers::records::ParsedPage {
+        let url = format!("http://{host}/listing/{n}");
+        let mut p = page(&url, PageType::Listing);
+        p.listings.push(Listing {
+            url,
+            title: format!("Cocaína pura {n}, envíos a Lima"),
+            vendor: Some(vendor.into()),
+            ships_to: ships_to.iter().map(|s| s.to_string()).collect(),
+            addresses: addresses.iter().map(|s| s.to_string()).collect(),
+            ..Listing::default()
+        });
+        p
+    }
+
+    #[test]
+    fn handles_are_fuzzy_only_where_it_is_safe() {
+        assert!(handle_matches("CondorBlanco", "c0nd0r_blanco"));
+        assert!(handle_matches("CondorBlanco", "@Condor.Blanco"));
+        assert!(
+            handle_matches("CondorBlanco", "CondorBlanca"),
+            "one substitution"
+        );
+        assert!(
+            handle_matches("CondorBlanco", "CondorBlnco"),
+            "one deletion"
+        );
+        assert!(
+            handle_matches("Kondor", "Kodnor"),
+            "6 characters: one transposition"
+        );
+        assert!(
+            !handle_matches("pablo", "pabla"),
+            "5 characters: exact only"
+        );
+        assert!(handle_matches("pablo", "P4BL0"), "but normalised");
+        assert!(!handle_matches("CondorBlanco", "CondorNegro"));
+        assert!(
+            !handle_matches("CondorBlanco", "CondorBlancoo7"),
+            "two edits"
+        );
+    }
+
+    #[test]
+    fn contacts_match_with_or_without_platform() {
+        assert!(contact_matches(
+            "telegram:@pepe_lima",
+            "telegram:@Pepe_Lima"
+        ));
+        assert!(!contact_matches("telegram:@pepe_lima", "wickr:@pepe_lima"));
+        assert!(contact_matches("@pepe_lima", "wickr:pepe_lima"));
+        assert!(contact_matches("pepe_lima", "telegram:@pepe_lima"));
+        assert!(contact_matches("+51987654321", "whatsapp:+51987654321"));
+        assert!(contact_matches("987654321", "whatsapp:+51987654321"));
+        assert!(!contact_matches("@pepe", "telegram:@pepe_lima"));
+    }
+
+    #[test]
+    fn a_watched_vendor_is_followed_across_sites_keys_and_shipping() {
+        let mut w = World::new(vec![rule(
+            "condor",
+            RuleKind::Vendor("CondorBlanco".into()),
+        )]);
+        let host_a = "aaaa.onion";
+        let first = vendor_page(host_a, "CondorBlanco", &[FP_A], &[WALLET]);
+        let hits = w.apply("andino", &first);
+        assert_eq!(
+            hits,
+            [[What::VendorAppeared {
+                site: "andino".into(),
+                handle: "CondorBlanco".into()
+            }]],
+            "what it shows at first is the baseline, not a change"
+        );
+        assert!(
+            w.apply("andino", &first).is_empty(),
+            "unchanged re-crawl: nothing"
+        );
+
+        let hits = w.apply(
+            "pacifico",
+            &vendor_page("bbbb.onion", "C0ndor_Blanco", &[FP_A], &[]),
+        );
+        assert_eq!(
+            hits,
+            [[What::NewSite {
+                handle: "C0ndor_Blanco".into(),
+                site: "pacifico".into(),
+                known_sites: vec!["andino".into()]
+            }]]
+        );
+
+        let hits = w.apply("andino", &vendor_page(host_a, "CondorBlanco", &[FP_B], &[]));
+        assert_eq!(
+            hits,
+            [[What::PgpKeyChanged {
+                from: vec![FP_A.into()],
+                to: FP_B.into()
+            }]]
+        );
+
+        let hits = w.apply(
+            "andino",
+            &vendor_page("cccc.onion", "CondorBlanco", &[FP_B], &[]),
+        );
+        assert_eq!(
+            hits,
+            [[What::NewMirror {
+                site: "andino".into(),
+                host: "cccc.onion".into(),
+                known_hosts: vec![host_a.into()]
+            }]]
+        );
+
+        assert!(w
+            .apply(
+                "andino",
+                &listing_page(host_a, 1, "CondorBlanco", &["Chile"], &[])
+            )
+            .is_empty());
+        let hits = w.apply(
+            "andino",
+            &listing_page(host_a, 2, "CondorBlanco", &["Perú"], &[]),
+        );
+        assert_eq!(
+            hits,
+            [[What::ShipsToPeru {
+                site: "andino".into(),
+                ships_to: vec!["Perú".into()]
+            }]]
+        );
+        assert!(
+            w.apply(
+                "andino",
+                &listing_page(host_a, 3, "CondorBlanco", &["Peru"], &[])
+            )
+            .is_empty(),
+            "once per site"
+        );
+
+        // Known by its wallet under another name, on a third market.
+        let hits = w.apply(
+            "sur",
+            &vendor_page("dddd.onion", "ElHalcon", &[], &[WALLET]),
+        );
+        assert_eq!(hits.len(), 1);
+        assert!(
+            matches!(&hits[0][0], What::NewSite { handle, site, .. } if handle == "ElHalcon" && site == "sur")
+        );
+
+        // An unrelated vendor raises nothing; one sharing the watched contact is linked.
+        let mut other = vendor_page("dddd.onion", "Otro", &[], &[]);
+        let contact = std::mem::take(&mut other.vendors[0].contacts);
+        assert!(w.apply("sur", &other).is_empty());
+        other.vendors[0].contacts = contact;
+        let hits = w.apply("sur", &other);
+        assert!(
+            matches!(&hits[..], [h] if matches!(&h[..], [What::HandleChanged { to, .. }] if to == "Otro")),
+            "{hits:?}"
+        );
+        let st = w.watcher.state("condor").expect("state");
+        assert_eq!(st.sites.len(), 3);
+        assert!(st.pgp.contains(FP_A) && st.pgp.contains(FP_B));
+    }
+
+    #[test]
+    fn wallets_queries_and_peru_scores() {
+        let mut peru = rule("peru", RuleKind::PeruScore(0.5));
+        peru.sites = vec!["andino".into()];
+        let mut w = World::new(vec![
+            rule("wallet", RuleKind::Address(WALLET.into())),
+            rule("q", RuleKind::Query("cocaina LIMA".into())),
+            peru,
+        ]);
+        let mut p = listing_page("aaaa.onion", 1, "Nadie", &[], &[WALLET]);
+        p.listings[0].peru.score = 0.8;
+        let hits = w.apply("andino", &p);
+        let flat: Vec<&What> = hits.iter().flatten().collect();
+        assert!(flat.contains(&&What::Shows {
+            field: "address".into(),
+            value: WALLET.into()
+        }));
+        assert!(flat.contains(&&What::QueryMatched {
+            query: "cocaina LIMA".into()
+        }));
+        assert!(flat.contains(&&What::PeruScore {
+            score: 0.8,
+            threshold: 0.5
+        }));
+        // The listing changes price: all of that was already said.
+        p.listings[0].price = Some(centinela_parsers::records::Price {
+            amount: Some(1.0),
+            currency: Some("USD".into()),
+            shown: "$1".into(),
+        });
+        assert!(w.apply("andino", &p).is_empty());
+        // Another listing with the wallet, on a site the Peru rule does not watch.
+        let mut p2 = listing_page("bbbb.onion", 2, "Nadie", &[], &[WALLET]);
+        p2.listings[0].peru.score = 0.9;
+        let hits = w.apply("pacifico", &p2);
+        let flat: Vec<&What> = hits.iter().flatten().collect();
+        assert!(flat.iter().any(|h| matches!(h, What::Shows { .. })));
+        assert!(!flat.iter().any(|h| matches!(h, What::PeruScore { .. })));
+        // Every alert went to the rule's recipient, queued.
+        assert!(w
+            .outbox
+            .queued()
+            .expect("queued")
+            .iter()
+            .all(|d| d.recipient == "jefe@unidad.example"));
+    }
+
+    #[test]
+    fn journaled_changes_survive_until_matched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = listing_page("aaaa.onion", 1, "Nadie", &[], &[WALLET]);
+        let cap = capture(&"a".repeat(64), 5);
+        {
+            let db = crate::store::open_db(dir.path()).expect("db");
+            let store = Store::open(&db).expect("store");
+            store
+                .apply_page_changes(&Observation {
+                    site: "andino",
+                    at: Timestamp(5),
+                    capture: &cap,
+                    page: &p,
+                })
+                .expect("apply");
+            db.flush().expect("flush");
+            // "Crash" before the matcher ran.
+        }
+        let db = crate::store::open_db(dir.path()).expect("db");
+        let outbox = Outbox::open(&db).expect("outbox");
+        let w = Watcher::open(
+            &db,
+            vec![rule("wallet", RuleKind::Address(WALLET.into()))],
+            &outbox,
+        )
+        .expect("watcher");
+        assert_eq!(w.process_pending().expect("process").len(), 1);
+        assert!(w.process_pending().expect("again").is_empty());
+    }
+}

@@ -429,18 +429,22 @@ fn follow(
         ));
         state.peru_sites.insert(s.site.clone());
     }
+    // What the rule literally watches leads: it is the subject of the mail.
     if let Some((Some(field), value)) = lit {
-        out.push(Hit {
-            key: DedupKey {
-                rule: rule.name.clone(),
-                entity: entity.to_string(),
-                change: format!("shows:{field}"),
+        out.insert(
+            0,
+            Hit {
+                key: DedupKey {
+                    rule: rule.name.clone(),
+                    entity: entity.to_string(),
+                    change: format!("shows:{field}"),
+                },
+                what: What::Shows {
+                    field: field.to_string(),
+                    value,
+                },
             },
-            what: What::Shows {
-                field: field.to_string(),
-                value,
-            },
-        });
+        );
     }
 }
 

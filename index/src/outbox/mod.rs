@@ -5,6 +5,8 @@
 //! - `outbox/alerts`: alert id (big-endian u64, so key order is enqueue order) → [`Alert`].
 //! - `outbox/deliveries`: alert id + recipient → [`Delivery`] (one per recipient: a bad
 //!   address fails alone, and a digest groups by recipient).
+//! - `outbox/queue`: the keys of the deliveries still queued (value empty), so a delivery
+//!   round reads what is waiting, not every mail ever sent.
 //! - `outbox/dedup`: `rule NUL entity NUL change` → alert id. An alert is enqueued only
 //!   when its key is absent, in the transaction that writes it, so the same hit is never
 //!   alerted twice — whatever re-crawls, restarts or re-runs of the matcher happen.
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::Tree;
+use sled::{Transactional, Tree};
 
 use crate::store::Capture;
 use crate::time::Timestamp;
@@ -25,6 +27,7 @@ use crate::watch::{Language, Severity};
 pub const ALERTS_TREE: &str = "outbox/alerts";
 pub const DELIVERIES_TREE: &str = "outbox/deliveries";
 pub const DEDUP_TREE: &str = "outbox/dedup";
+pub const QUEUE_TREE: &str = "outbox/queue";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -208,6 +211,7 @@ pub struct Outbox {
     pub(crate) alerts: Tree,
     pub(crate) deliveries: Tree,
     pub(crate) dedup: Tree,
+    pub(crate) queue: Tree,
     wake: Arc<tokio::sync::Notify>,
 }
 
@@ -247,12 +251,13 @@ pub fn now_ms() -> u64 {
 
 /// Enqueues `alert` (its `id` is assigned here) and one queued delivery per recipient,
 /// keeping only the hits whose dedup key is not there yet. Runs inside the caller's
-/// transaction, which must span the three outbox trees. Returns the new id, or `None`
+/// transaction, which must span the four outbox trees. Returns the new id, or `None`
 /// when every hit was a repeat.
 pub(crate) fn enqueue_tx(
     alerts: &TransactionalTree,
     deliveries: &TransactionalTree,
     dedup: &TransactionalTree,
+    queue: &TransactionalTree,
     mut alert: Alert,
     recipients: &[String],
 ) -> TxResult<Option<u64>> {
@@ -281,6 +286,7 @@ pub(crate) fn enqueue_tx(
             last_error: None,
         };
         deliveries.insert(delivery_key(id, r), encode(&d).map_err(abort)?)?;
+        queue.insert(delivery_key(id, r), &[])?;
     }
     for h in &alert.hits {
         dedup.insert(h.key.bytes(), &id.to_be_bytes())?;
@@ -295,6 +301,7 @@ impl Outbox {
             alerts: db.open_tree(ALERTS_TREE)?,
             deliveries: db.open_tree(DELIVERIES_TREE)?,
             dedup: db.open_tree(DEDUP_TREE)?,
+            queue: db.open_tree(QUEUE_TREE)?,
             wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
@@ -345,16 +352,19 @@ impl Outbox {
     /// Every delivery still queued, oldest alert first.
     pub fn queued(&self) -> Result<Vec<Delivery>, OutboxError> {
         let mut out = Vec::new();
-        for item in self.deliveries.iter() {
-            let (k, v) = item?;
-            let d: Delivery = decode(&k, &v)?;
-            if d.status == Status::Queued {
-                out.push(d);
+        for item in self.queue.iter() {
+            let (k, _) = item?;
+            if let Some(v) = self.deliveries.get(&k)? {
+                let d: Delivery = decode(&k, &v)?;
+                if d.status == Status::Queued {
+                    out.push(d);
+                }
             }
         }
         Ok(out)
     }
 
+    /// Changes one delivery, and its place in the queue, in one transaction.
     fn update(
         &self,
         alert_id: u64,
@@ -362,13 +372,26 @@ impl Outbox {
         f: impl Fn(&mut Delivery),
     ) -> Result<(), OutboxError> {
         let key = delivery_key(alert_id, recipient);
-        let Some(v) = self.deliveries.get(&key)? else {
-            return Err(OutboxError::NoSuchAlert(alert_id));
-        };
-        let mut d: Delivery = decode(&key, &v)?;
-        f(&mut d);
-        self.deliveries.insert(key, encode(&d)?)?;
-        Ok(())
+        (&self.deliveries, &self.queue)
+            .transaction(|(deliveries, queue)| {
+                let abort = ConflictableTransactionError::Abort;
+                let Some(v) = deliveries.get(&key)? else {
+                    return Err(abort(OutboxError::NoSuchAlert(alert_id)));
+                };
+                let mut d: Delivery = decode(&key, &v).map_err(abort)?;
+                f(&mut d);
+                deliveries.insert(key.as_slice(), encode(&d).map_err(abort)?)?;
+                if d.status == Status::Queued {
+                    queue.insert(key.as_slice(), &[])?;
+                } else {
+                    queue.remove(key.as_slice())?;
+                }
+                Ok(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(e) => e,
+                sled::transaction::TransactionError::Storage(e) => OutboxError::Db(e),
+            })
     }
 
     /// The server accepted the mail. The caller flushes right after (see
@@ -427,15 +450,20 @@ impl Outbox {
             Some(id) => self.deliveries.scan_prefix(id.to_be_bytes()),
             None => self.deliveries.iter(),
         };
+        let mut failed = Vec::new();
         for item in iter {
             let (k, v) = item?;
-            let mut d: Delivery = decode(&k, &v)?;
+            let d: Delivery = decode(&k, &v)?;
             if matches!(d.status, Status::Failed { .. }) {
+                failed.push((d.alert_id, d.recipient));
+            }
+        }
+        for (id, recipient) in failed {
+            self.update(id, &recipient, |d| {
                 d.status = Status::Queued;
                 d.next_attempt_ms = 0;
-                self.deliveries.insert(k, encode(&d)?)?;
-                n += 1;
-            }
+            })?;
+            n += 1;
         }
         if n > 0 {
             self.wake();
@@ -447,7 +475,6 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sled::Transactional;
 
     fn alert(change: &str) -> Alert {
         Alert {
@@ -474,8 +501,8 @@ mod tests {
     }
 
     fn enqueue(o: &Outbox, a: Alert, to: &[String]) -> Option<u64> {
-        (&o.alerts, &o.deliveries, &o.dedup)
-            .transaction(|(al, de, dd)| enqueue_tx(al, de, dd, a.clone(), to))
+        (&o.alerts, &o.deliveries, &o.dedup, &o.queue)
+            .transaction(|(al, de, dd, q)| enqueue_tx(al, de, dd, q, a.clone(), to))
             .expect("enqueue")
     }
 

@@ -510,9 +510,10 @@ impl Watcher {
                 &self.outbox.alerts,
                 &self.outbox.deliveries,
                 &self.outbox.dedup,
+                &self.outbox.queue,
             );
             let batch = trees
-                .transaction(|(journal, state, alerts, deliveries, dedup)| {
+                .transaction(|(journal, state, alerts, deliveries, dedup, queue)| {
                     let abort = ConflictableTransactionError::Abort;
                     let mut got = Vec::new();
                     let mut states: BTreeMap<String, VendorState> = BTreeMap::new();
@@ -562,6 +563,7 @@ impl Watcher {
                                 alerts,
                                 deliveries,
                                 dedup,
+                                queue,
                                 alert,
                                 &rule.recipients,
                             )

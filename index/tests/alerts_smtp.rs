@@ -1,14 +1,11 @@
 //! Alerts end to end against a real SMTP server process on loopback: aiosmtpd (PyPI)
-//! running `tests/smtpd.py`, which saves every accepted message as JSON.
+//! running `tests/support/smtpd.py`, which saves every accepted message as JSON.
 //!
 //! The server's Python is `$CENTINELA_SMTPD_PYTHON` (default
 //! `/var/cache/centinela-venv/bin/python`, with `pip install aiosmtpd`). When it cannot be
 //! started the tests say so and skip; with `CENTINELA_REQUIRE_SMTPD=1` (CI) they fail.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use centinela_index::mail::{
@@ -21,117 +18,13 @@ use centinela_index::time::Timestamp;
 use centinela_index::watch::{Language, Rule, RuleKind, Severity, Watcher};
 use centinela_parsers::records::{Listing, PageType, ParsedPage, Price, Vendor};
 
+#[path = "support/smtpd.rs"]
+mod smtpd;
+use smtpd::{free_port, Received};
+
 const WALLET: &str = "185fZzpT3Yu18VRsyPZ5hQD7AnLZjGfpNk";
 const FP_A: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const FP_B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
-
-/// One aiosmtpd process; killed when dropped.
-struct Smtpd {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Smtpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct Received {
-    rcpt_tos: Vec<String>,
-    subject: String,
-    message_id: String,
-    content_type: String,
-    text: Option<String>,
-    html: Option<String>,
-}
-
-fn python() -> String {
-    std::env::var("CENTINELA_SMTPD_PYTHON")
-        .unwrap_or_else(|_| "/var/cache/centinela-venv/bin/python".to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// Starts the server on `port`, saving messages under `dir`; `None` when it cannot run.
-fn try_start(port: u16, dir: &Path, auth: Option<(&str, &str)>) -> Result<Smtpd, String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtpd.py");
-    let mut cmd = Command::new(python());
-    cmd.arg(&script)
-        .arg(port.to_string())
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some((user, password)) = auth {
-        cmd.env("SMTPD_USER", user).env("SMTPD_PASSWORD", password);
-    }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("{} cannot start: {e}", python()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(line) if line.trim() == "READY" => Ok(Smtpd {
-            child,
-            dir: dir.to_path_buf(),
-        }),
-        _ => {
-            let _ = child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            let _ = child.wait();
-            Err(format!(
-                "aiosmtpd did not start (pip install aiosmtpd into {}): {}",
-                python(),
-                err.lines().last().unwrap_or("")
-            ))
-        }
-    }
-}
-
-/// The server, or `None` (with a notice) when it cannot run here and CI does not insist.
-fn smtpd(port: u16, dir: &Path, auth: Option<(&str, &str)>) -> Option<Smtpd> {
-    match try_start(port, dir, auth) {
-        Ok(s) => Some(s),
-        Err(e) if std::env::var("CENTINELA_REQUIRE_SMTPD").as_deref() == Ok("1") => {
-            panic!("CENTINELA_REQUIRE_SMTPD=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            None
-        }
-    }
-}
-
-impl Smtpd {
-    fn received(&self) -> Vec<Received> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(&self.dir).expect("read server folder") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|x| x == "json") {
-                let text = std::fs::read_to_string(&path).expect("read message");
-                out.push(serde_json::from_str(&text).expect("message json"));
-            }
-        }
-        out
-    }
-}
 
 fn smtp_config(port: u16) -> SmtpConfig {
     SmtpConfig {
@@ -276,7 +169,7 @@ fn all_sent(outbox: &Outbox) -> bool {
 async fn the_expected_mails_reach_the_server() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let port = free_port();
-    let Some(server) = smtpd(port, &tmp.path().join("server"), None) else {
+    let Some(server) = smtpd::start(port, &tmp.path().join("server"), None) else {
         return;
     };
     let k = keeper(
@@ -299,7 +192,8 @@ async fn the_expected_mails_reach_the_server() {
         ],
     );
     // The vendor appears; then a listing of another vendor shows the watched wallet,
-    // with a hostile title; then the watched vendor rotates its key.
+    // with a hostile title; then a second account `C0ndor_Blanco` shows up on the same
+    // market; then the watched vendor's profile rotates its key.
     assert_eq!(
         k.keep(
             "andino",
@@ -319,6 +213,15 @@ async fn the_expected_mails_reach_the_server() {
         k.keep(
             "andino",
             &vendor_page("andino.onion", "C0ndor_Blanco", FP_B),
+            25
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        k.keep(
+            "andino",
+            &vendor_page("andino.onion", "CondorBlanco", FP_B),
             30
         )
         .len(),
@@ -332,7 +235,7 @@ async fn the_expected_mails_reach_the_server() {
     let transport = Transport::Smtp(SmtpSender::new(&smtp_config(port)).expect("sender"));
     let d = Deliverer::new(&k.outbox, transport, fast());
     let report = d.deliver_due().await.expect("round");
-    assert_eq!(report.deliveries_sent, 5, "{report:?}");
+    assert_eq!(report.deliveries_sent, 7, "{report:?}");
     assert!(all_sent(&k.outbox));
     assert_eq!(
         d.deliver_due().await.expect("round").mails_sent,
@@ -341,16 +244,17 @@ async fn the_expected_mails_reach_the_server() {
     );
 
     let got = server.received();
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 7);
     let to = |who: &str| -> Vec<&Received> { got.iter().filter(|m| m.rcpt_tos == [who]).collect() };
     let jefe = to("jefe@unidad.example");
-    assert_eq!(jefe.len(), 2);
-    assert_eq!(to("analista@unidad.example").len(), 2);
+    assert_eq!(jefe.len(), 3);
+    assert_eq!(to("analista@unidad.example").len(), 3);
     let mut subjects: Vec<&str> = jefe.iter().map(|m| m.subject.as_str()).collect();
     subjects.sort();
     assert_eq!(
         subjects,
         [
+            "[CRÍTICO] Centinela: condor: aparece con otro alias en andino: C0ndor_Blanco".into(),
             format!("[CRÍTICO] Centinela: condor: cambia de clave PGP: {FP_B}"),
             "[CRÍTICO] Centinela: condor: vendedor vigilado CondorBlanco visto en andino".into(),
         ]
@@ -363,6 +267,20 @@ async fn the_expected_mails_reach_the_server() {
     assert_eq!(rotated.content_type, "multipart/alternative");
     assert!(text.contains(&format!("antes: {FP_A}")), "{text}");
     assert!(text.contains(&format!("ahora: {FP_B}")), "{text}");
+    assert!(
+        text.contains(&format!("Claves PGP: {FP_A}, {FP_B}")),
+        "{text}"
+    );
+    let second = jefe
+        .iter()
+        .find(|m| m.subject.contains("C0ndor_Blanco"))
+        .and_then(|m| m.text.as_deref())
+        .expect("second account mail");
+    assert!(second.contains("antes: CondorBlanco"), "{second}");
+    assert!(
+        second.contains("vinculado por: alias C0ndor_Blanco"),
+        "{second}"
+    );
     assert!(text.contains(&format!("SHA-256: {:064x}", 30)), "{text}");
     assert!(
         text.contains("centinela-20261128-00001.warc.gz @ 1030"),
@@ -400,7 +318,7 @@ async fn alerts_queued_while_the_server_is_down_are_delivered_once_it_is_up() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     // Check the server can run here at all before relying on it later.
-    if smtpd(free_port(), &tmp.path().join("probe"), None).is_none() {
+    if smtpd::start(free_port(), &tmp.path().join("probe"), None).is_none() {
         return;
     }
     let k = keeper(
@@ -450,7 +368,7 @@ async fn alerts_queued_while_the_server_is_down_are_delivered_once_it_is_up() {
         assert!(Instant::now() < deadline, "deliveries were not attempted");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let server = smtpd(port, &tmp.path().join("server"), None).expect("server starts");
+    let server = smtpd::start(port, &tmp.path().join("server"), None).expect("server starts");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !all_sent(&k.outbox) {
         assert!(
@@ -475,7 +393,7 @@ async fn alerts_queued_while_the_server_is_down_are_delivered_once_it_is_up() {
 async fn wrong_credentials_and_bad_addresses_are_kept_failed_with_the_reason() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let port = free_port();
-    let Some(server) = smtpd(
+    let Some(server) = smtpd::start(
         port,
         &tmp.path().join("server"),
         Some(("centinela", "right-pass")),
@@ -558,7 +476,7 @@ async fn wrong_credentials_and_bad_addresses_are_kept_failed_with_the_reason() {
 async fn alerts_pending_at_a_restart_are_delivered_after_it_and_none_twice() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let port = free_port();
-    let Some(server) = smtpd(port, &tmp.path().join("server"), None) else {
+    let Some(server) = smtpd::start(port, &tmp.path().join("server"), None) else {
         return;
     };
     let rules = || {
@@ -639,7 +557,7 @@ async fn alerts_pending_at_a_restart_are_delivered_after_it_and_none_twice() {
 async fn digest_mode_sends_one_mail_per_recipient_per_interval() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let port = free_port();
-    let Some(server) = smtpd(port, &tmp.path().join("server"), None) else {
+    let Some(server) = smtpd::start(port, &tmp.path().join("server"), None) else {
         return;
     };
     let k = keeper(

@@ -34,11 +34,12 @@ struct Texts {
     changes: &'static str,
     record: &'static str,
     record_types: [(&'static str, &'static str); 3],
-    fields: [&'static str; 9],
+    fields: [&'static str; 12],
     evidence: &'static str,
     warc: &'static str,
     link: &'static str,
     before: &'static str,
+    linked: &'static str,
     now: &'static str,
     none: &'static str,
     footer: &'static str,
@@ -66,11 +67,15 @@ const ES: Texts = Texts {
         "Envía a",
         "Visto por primera vez",
         "URL",
+        "Claves PGP",
+        "Direcciones cripto",
+        "Contactos",
     ],
     evidence: "Evidencia",
     warc: "Registro WARC",
     link: "Ver en Centinela",
     before: "antes",
+    linked: "vinculado por",
     now: "ahora",
     none: "(ninguno)",
     footer: "Mensaje automático de Centinela. No responda a este correo.",
@@ -98,11 +103,15 @@ const EN: Texts = Texts {
         "Ships to",
         "First seen",
         "URL",
+        "PGP keys",
+        "Crypto addresses",
+        "Contacts",
     ],
     evidence: "Evidence",
     warc: "WARC record",
     link: "Open in Centinela",
     before: "before",
+    linked: "linked by",
     now: "now",
     none: "(none)",
     footer: "Automatic message from Centinela. Do not reply.",
@@ -133,6 +142,8 @@ fn list(t: &Texts, v: &[String]) -> String {
 
 fn field_name(lang: Language, field: &str) -> &'static str {
     match (lang, field) {
+        (Language::Es, "handle") => "alias",
+        (Language::En, "handle") => "handle",
         (Language::Es, "address") => "dirección cripto",
         (Language::Es, "contact") => "contacto",
         (Language::Es, "pgp") => "clave PGP",
@@ -152,7 +163,7 @@ pub fn summary(lang: Language, what: &What, record_site: &str) -> String {
         What::Shows { field, value } => {
             if es {
                 format!(
-                    "{} vigilado en {record_site}: {value}",
+                    "{} bajo vigilancia en {record_site}: {value}",
                     field_name(lang, field)
                 )
             } else {
@@ -199,9 +210,9 @@ pub fn summary(lang: Language, what: &What, record_site: &str) -> String {
         }
         What::HandleChanged { site, to, .. } => {
             if es {
-                format!("cambia de alias en {site}: ahora {to}")
+                format!("aparece con otro alias en {site}: {to}")
             } else {
-                format!("changes handle on {site}: now {to}")
+                format!("shows up under another handle on {site}: {to}")
             }
         }
         What::PgpKeyChanged { to, .. } => {
@@ -251,6 +262,15 @@ fn before_after(t: &Texts, what: &What) -> Option<(String, String)> {
         What::ShipsToPeru { ships_to, .. } => Some((t.none.to_string(), list(t, ships_to))),
         _ => None,
     }
+}
+
+/// "clave PGP CAA4…, alias Kondor_Lima".
+fn links(lang: Language, h: &crate::outbox::Hit) -> String {
+    h.linked_by
+        .iter()
+        .map(|(k, v)| format!("{} {v}", field_name(lang, k)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -354,6 +374,15 @@ fn record_rows(t: &Texts, alert: &Alert) -> Vec<(&'static str, String)> {
         rows.push((t.fields[7], at.rfc3339()));
     }
     opt(t.fields[8], &r.url, &mut rows);
+    for (i, v) in [
+        (9, &r.pgp_fingerprints),
+        (10, &r.addresses),
+        (11, &r.contacts),
+    ] {
+        if !v.is_empty() {
+            rows.push((t.fields[i], v.join(", ")));
+        }
+    }
     rows
 }
 
@@ -390,6 +419,9 @@ fn text_section(out: &mut String, t: &Texts, alert: &Alert, opts: &RenderOptions
         if let Some((from, to)) = before_after(t, &h.what) {
             let _ = writeln!(out, "    {}: {from}", t.before);
             let _ = writeln!(out, "    {}: {to}", t.now);
+        }
+        if !h.linked_by.is_empty() {
+            let _ = writeln!(out, "    {}: {}", t.linked, links(alert.language, h));
         }
     }
     let _ = writeln!(out, "\n{}:", t.record);
@@ -446,6 +478,14 @@ fn html_section(out: &mut String, t: &Texts, alert: &Alert, opts: &RenderOptions
                 escape_html(&from),
                 t.now,
                 escape_html(&to)
+            );
+        }
+        if !h.linked_by.is_empty() {
+            let _ = write!(
+                out,
+                "<br>{}: {}",
+                t.linked,
+                escape_html(&links(alert.language, h))
             );
         }
         out.push_str("</li>");
@@ -566,6 +606,7 @@ mod tests {
                     from: vec!["AA".into()],
                     to: "BB".into(),
                 },
+                linked_by: vec![("pgp".into(), "AA".into())],
             }],
             record: RecordFacts {
                 record_type: "listing".into(),
@@ -578,6 +619,9 @@ mod tests {
                 ships_to: vec!["Perú".into(), "Chile".into()],
                 first_seen: Some(Timestamp(1_795_890_152)),
                 peru_score: 0.9,
+                addresses: vec!["bc1qexample".into()],
+                pgp_fingerprints: vec![],
+                contacts: vec![],
                 capture: Some(Capture {
                     file: "centinela-00001.warc.gz".into(),
                     offset: 4242,
@@ -605,9 +649,11 @@ mod tests {
             "Regla: condor (vendor: CondorBlanco)",
             "antes: AA",
             "ahora: BB",
+            "vinculado por: clave PGP AA",
             "Título: Cocaína pura",
             "Precio: S/ 1.250,00",
             "Envía a: Perú, Chile",
+            "Direcciones cripto: bc1qexample",
             "Visto por primera vez: 2026-11-28T18:22:32Z",
             &"ab".repeat(32),
             "centinela-00001.warc.gz @ 4242",

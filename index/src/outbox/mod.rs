@@ -84,6 +84,13 @@ pub struct RecordFacts {
     pub ships_to: Vec<String>,
     pub first_seen: Option<Timestamp>,
     pub peru_score: f64,
+    /// The identifiers the record shows.
+    #[serde(default)]
+    pub pgp_fingerprints: Vec<String>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default)]
+    pub contacts: Vec<String>,
     /// Where the evidence is: WARC file, offset and the page's SHA-256.
     pub capture: Option<Capture>,
 }
@@ -153,6 +160,11 @@ pub enum What {
 pub struct Hit {
     pub key: DedupKey,
     pub what: What,
+    /// Why the record is the watched vendor's, as (kind, value): `("pgp", "CAA4…")`,
+    /// `("handle", "Kondor_Lima")`, `("address", …)`, `("contact", …)`. Empty for rules
+    /// that do not follow a vendor.
+    #[serde(default)]
+    pub linked_by: Vec<(String, String)>,
 }
 
 /// What one rule noticed in one record: one mail per recipient. A record that shows
@@ -495,6 +507,7 @@ mod tests {
                     site: "s".into(),
                     handle: "x".into(),
                 },
+                linked_by: vec![],
             }],
             record: RecordFacts::default(),
         }

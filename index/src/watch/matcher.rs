@@ -8,10 +8,16 @@
 //! and the sites where it ships to Peru. From then on a record belongs to the watched
 //! vendor when it matches literally *or* shows any of the known identifiers, and it
 //! raises an alert for what is new about the vendor:
-//! a new market (site), a new mirror (onion host) of a known market, another handle,
-//! another PGP key, payout address or contact (each with what was known before), and the
-//! first listing on a site with shipping to Peru. What a vendor shows when first seen
-//! becomes the baseline without an alert of its own (the "appeared" alert lists it).
+//! a new market (site), a new mirror (onion host) of a known market, another handle on a
+//! market, the first listing on a market with shipping to Peru, and a rotated PGP key,
+//! payout address or contact.
+//!
+//! A rotation is a record that showed a key (wallet, contact) before and now shows
+//! another: the profile that said A now says B ("from A to B"), once per new value.
+//! A record seen for the first time teaches its identifiers without an alert: while a
+//! market is first crawled, the vendor's profile, listings and posts come in any order,
+//! and each of them would otherwise "change" what the previous one showed. The
+//! "appeared" and "new market" alerts carry the record, and so what it shows.
 //!
 //! Identity rules also alert on each record that shows the watched wallet, contact or
 //! key (once per record), and saved-query and Peru-score rules once per matching record.
@@ -63,6 +69,16 @@ pub struct VendorState {
     pub contacts: BTreeSet<String>,
     /// Sites where the vendor was seen listing with shipping to Peru.
     pub peru_sites: BTreeSet<String>,
+    /// What each of the vendor's records showed so far (key: [`entity_id`]).
+    pub records: BTreeMap<String, RecordIds>,
+}
+
+/// The identifiers one record has shown.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordIds {
+    pub pgp: BTreeSet<String>,
+    pub addresses: BTreeSet<String>,
+    pub contacts: BTreeSet<String>,
 }
 
 impl VendorState {
@@ -182,12 +198,18 @@ pub fn facts(record: &KeptRecord) -> RecordFacts {
             first_seen: Some(l.first_seen),
             peru_score: l.listing.peru.score,
             capture: Some(l.capture.clone()),
+            addresses: l.listing.addresses.clone(),
+            contacts: l.listing.contacts.clone(),
+            ..RecordFacts::default()
         },
         KeptRecord::Vendor(v) => RecordFacts {
             record_type: "vendor".into(),
             site: v.site.clone(),
             url: v.url.clone(),
             vendor: Some(v.handle.clone()),
+            pgp_fingerprints: v.pgp_fingerprints.clone(),
+            addresses: v.addresses.clone(),
+            contacts: v.contacts.clone(),
             first_seen: Some(v.first_seen),
             peru_score: v.peru.score,
             capture: v.capture.clone(),
@@ -202,6 +224,8 @@ pub fn facts(record: &KeptRecord) -> RecordFacts {
             first_seen: Some(p.first_seen),
             peru_score: p.post.peru.score,
             capture: Some(p.capture.clone()),
+            addresses: p.post.addresses.clone(),
+            contacts: p.post.contacts.clone(),
             ..RecordFacts::default()
         },
     }
@@ -288,6 +312,7 @@ pub fn hits(rule: &Rule, state: &mut VendorState, changed: &ChangedRecord) -> Ve
                 out.push(Hit {
                     key: key(&entity, "query".into()),
                     what: What::QueryMatched { query: q.clone() },
+                    linked_by: Vec::new(),
                 });
             }
         }
@@ -304,6 +329,7 @@ pub fn hits(rule: &Rule, state: &mut VendorState, changed: &ChangedRecord) -> Ve
                         score,
                         threshold: *threshold,
                     },
+                    linked_by: Vec::new(),
                 });
             }
         }
@@ -332,6 +358,31 @@ fn follow(
     if lit.is_none() && !linked {
         return;
     }
+    // Why this record is the watched vendor's, said in every alert it raises.
+    let mut links: Vec<(String, String)> = Vec::new();
+    match &lit {
+        Some((Some(field), v)) => links.push((field.to_string(), v.clone())),
+        Some((None, h)) => links.push(("handle".into(), h.clone())),
+        None => {
+            if let Some(h) = s
+                .handle
+                .as_deref()
+                .filter(|h| known_handle(state, &s.site, h))
+            {
+                links.push(("handle".into(), h.to_string()));
+            }
+            let known = [
+                ("pgp", &s.pgp, &state.pgp),
+                ("address", &s.addresses, &state.addresses),
+                ("contact", &s.contacts, &state.contacts),
+            ];
+            for (kind, seen, known) in known {
+                for v in seen.iter().filter(|v| known.contains(*v)) {
+                    links.push((kind.to_string(), v.clone()));
+                }
+            }
+        }
+    }
     let vendor = "watched vendor";
     let hit = |change: String, what: What| Hit {
         key: DedupKey {
@@ -340,6 +391,7 @@ fn follow(
             change,
         },
         what,
+        linked_by: Vec::new(),
     };
     let handle = s.handle.clone().unwrap_or_default();
     let first = state.is_empty();
@@ -375,7 +427,16 @@ fn follow(
     }
     if let Some(h) = &s.handle {
         let on_site = state.handles.get(&s.site).cloned().unwrap_or_default();
-        if !on_site.is_empty() && !known_handle(state, &s.site, h) {
+        // Another handle: one the vendor was seen with on no market (the same handle
+        // on another market is the vendor moving, not renaming). Compared as the market
+        // compares them (case only): `C0ndor_Blanco` next to `CondorBlanco` is a second
+        // account, exactly what the fuzzy match is there to catch.
+        let known_anywhere = state
+            .handles
+            .values()
+            .flatten()
+            .any(|k| k.to_lowercase() == h.to_lowercase());
+        if !on_site.is_empty() && !known_anywhere {
             out.push(hit(
                 format!("handle:{}:{}", s.site, handle_norm(h)),
                 What::HandleChanged {
@@ -396,27 +457,41 @@ fn follow(
         hosts.insert(host.clone());
     }
     type Make = fn(Vec<String>, String) -> What;
-    let groups: [(&str, &[String], &mut BTreeSet<String>, Make); 3] = [
-        ("pgp", &s.pgp, &mut state.pgp, |from, to| {
+    type Group<'a> = (
+        &'static str,
+        &'a [String],
+        &'a mut BTreeSet<String>,
+        &'a mut BTreeSet<String>,
+        Make,
+    );
+    let shown = state.records.entry(entity.to_string()).or_default();
+    let groups: [Group<'_>; 3] = [
+        ("pgp", &s.pgp, &mut state.pgp, &mut shown.pgp, |from, to| {
             What::PgpKeyChanged { from, to }
         }),
-        ("address", &s.addresses, &mut state.addresses, |from, to| {
-            What::PayoutAddressChanged { from, to }
-        }),
-        ("contact", &s.contacts, &mut state.contacts, |from, to| {
-            What::ContactChanged { from, to }
-        }),
+        (
+            "address",
+            &s.addresses,
+            &mut state.addresses,
+            &mut shown.addresses,
+            |from, to| What::PayoutAddressChanged { from, to },
+        ),
+        (
+            "contact",
+            &s.contacts,
+            &mut state.contacts,
+            &mut shown.contacts,
+            |from, to| What::ContactChanged { from, to },
+        ),
     ];
-    for (name, values, known, make) in groups {
-        let before: Vec<String> = known.iter().cloned().collect();
+    for (name, values, known, in_record, make) in groups {
+        let before: Vec<String> = in_record.iter().cloned().collect();
         for v in values {
-            if known.contains(v) {
-                continue;
-            }
-            if !first && !before.is_empty() {
+            if !before.is_empty() && !before.contains(v) {
                 out.push(hit(format!("{name}:{v}"), make(before.clone(), v.clone())));
             }
             known.insert(v.clone());
+            in_record.insert(v.clone());
         }
     }
     if s.ships_to_peru && !state.peru_sites.contains(&s.site) {
@@ -443,8 +518,14 @@ fn follow(
                     field: field.to_string(),
                     value,
                 },
+                linked_by: Vec::new(),
             },
         );
+    }
+    for h in out.iter_mut() {
+        if !matches!(h.what, What::Shows { .. }) {
+            h.linked_by = links.clone();
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! recipient: the second copy carries the same id.
 
 pub mod render;
+mod smtp;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -30,9 +31,11 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::TlsParameters;
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+
+use smtp::{Conversation, SendError, Wire};
 
 use crate::outbox::{now_ms, Alert, Delivery, Outbox, OutboxError};
 use crate::time::Timestamp;
@@ -163,9 +166,11 @@ fn read_password(src: &PasswordSource) -> Result<Secret, MailError> {
 }
 
 /// A configured SMTP connection (checked: plain only to loopback, password readable).
+/// Each mail is one connection: alerts are rare enough, and a connection kept open
+/// would go stale exactly when the server restarts.
 #[derive(Clone)]
 pub struct SmtpSender {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    conversation: Conversation,
     from: Mailbox,
     host: String,
 }
@@ -184,37 +189,52 @@ impl SmtpSender {
             address: cfg.from.clone(),
             reason: e.to_string(),
         })?;
-        let tls_params = || {
-            TlsParameters::new(cfg.host.clone()).map_err(|e| MailError::Tls {
-                host: cfg.host.clone(),
-                reason: e.to_string(),
-            })
+        let tls_error = |reason: String| MailError::Tls {
+            host: cfg.host.clone(),
+            reason,
         };
-        let (tls, port) = match cfg.security {
+        let (wire, port) = match cfg.security {
             Security::Plain => {
                 if !is_loopback(&cfg.host) {
                     return Err(MailError::PlainNotLoopback(cfg.host.clone()));
                 }
-                (Tls::None, 25)
+                (Wire::Plain, 25)
             }
-            Security::StartTls => (Tls::Required(tls_params()?), 587),
-            Security::Tls => (Tls::Wrapper(tls_params()?), 465),
+            Security::StartTls => (
+                Wire::StartTls(
+                    TlsParameters::new(cfg.host.clone()).map_err(|e| tls_error(e.to_string()))?,
+                ),
+                587,
+            ),
+            Security::Tls => {
+                // Certificates and host names verified, TLS 1.2 at least.
+                let connector = native_tls::TlsConnector::builder()
+                    .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
+                    .build()
+                    .map_err(|e| tls_error(e.to_string()))?;
+                (Wire::Tls(connector.into()), 465)
+            }
         };
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.clone())
-            .port(cfg.port.unwrap_or(port))
-            .tls(tls)
-            .hello_name(ClientId::Domain(cfg.hello_name.clone()))
-            .timeout(Some(cfg.timeout));
-        if let Some(user) = &cfg.username {
-            let pw = cfg
-                .password
-                .as_ref()
-                .ok_or(MailError::NoPassword)
-                .and_then(read_password)?;
-            b = b.credentials(Credentials::new(user.clone(), pw.expose().to_string()));
-        }
+        let credentials = match &cfg.username {
+            Some(user) => {
+                let pw = cfg
+                    .password
+                    .as_ref()
+                    .ok_or(MailError::NoPassword)
+                    .and_then(read_password)?;
+                Some(Credentials::new(user.clone(), pw.expose().to_string()))
+            }
+            None => None,
+        };
         Ok(SmtpSender {
-            transport: b.build(),
+            conversation: Conversation {
+                host: cfg.host.clone(),
+                port: cfg.port.unwrap_or(port),
+                wire,
+                hello: ClientId::Domain(cfg.hello_name.clone()),
+                credentials,
+                timeout: cfg.timeout,
+            },
             from,
             host: cfg.host.clone(),
         })
@@ -466,10 +486,16 @@ impl Deliverer {
             Err(e) => return Outcome::Failed(format!("the mail cannot be built: {e}")),
         };
         match &self.transport {
-            Transport::Smtp(s) => match s.transport.send(message).await {
-                Ok(_) => Outcome::Sent,
-                Err(e) => classify(&s.host, &e),
-            },
+            Transport::Smtp(s) => {
+                match s
+                    .conversation
+                    .send(message.envelope(), &message.formatted())
+                    .await
+                {
+                    Ok(()) => Outcome::Sent,
+                    Err(e) => classify(&s.host, &e),
+                }
+            }
             Transport::Folder { path, .. } => {
                 match write_eml(path, &ids, recipient, &message.formatted()) {
                     Ok(()) => Outcome::Sent,
@@ -502,8 +528,22 @@ impl Deliverer {
 
 /// A temporary or a permanent failure, with a reason a person can act on. The reason
 /// holds the server's answer, never the credentials (lettre does not echo them).
-fn classify(host: &str, e: &lettre::transport::smtp::Error) -> Outcome {
+///
+/// Permanent: a 5xx answer (unknown recipient, authentication rejected), and what only a
+/// configuration change can fix (no STARTTLS offered, no common AUTH mechanism). Those
+/// are kept failed until `alerts retry`. Everything else (no connection, 4xx, timeouts,
+/// TLS handshakes) is retried with back-off, for as long as it takes.
+fn classify(host: &str, e: &SendError) -> Outcome {
+    let e = match e {
+        SendError::Connect(why) => return Outcome::Retry(why.clone()),
+        SendError::Smtp(e) => e,
+    };
     let reason = format!("SMTP {host}: {e}");
+    if e.is_client() {
+        return Outcome::Failed(format!(
+            "{reason} (fix the [smtp] configuration, then retry)"
+        ));
+    }
     if e.is_permanent() {
         let auth = e
             .status()

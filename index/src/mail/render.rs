@@ -159,6 +159,14 @@ fn field_name(lang: Language, field: &str) -> &'static str {
 /// in the body. `record_site` is where the record was seen.
 pub fn summary(lang: Language, what: &What, record_site: &str) -> String {
     let es = lang == Language::Es;
+    // A record with no author (an anonymous post showing a watched wallet).
+    let who = |h: &str| -> String {
+        match (h.is_empty(), es) {
+            (false, _) => h.to_string(),
+            (true, true) => "(sin alias)".into(),
+            (true, false) => "(no handle)".into(),
+        }
+    };
     match what {
         What::Shows { field, value } => {
             if es {
@@ -188,6 +196,7 @@ pub fn summary(lang: Language, what: &What, record_site: &str) -> String {
             }
         }
         What::VendorAppeared { site, handle } => {
+            let handle = who(handle);
             if es {
                 format!("vendedor vigilado {handle} visto en {site}")
             } else {
@@ -195,6 +204,7 @@ pub fn summary(lang: Language, what: &What, record_site: &str) -> String {
             }
         }
         What::NewSite { handle, site, .. } => {
+            let handle = who(handle);
             if es {
                 format!("{handle} aparece en un mercado nuevo: {site}")
             } else {

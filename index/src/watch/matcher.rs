@@ -438,7 +438,7 @@ fn follow(
             .any(|k| k.to_lowercase() == h.to_lowercase());
         if !on_site.is_empty() && !known_anywhere {
             out.push(hit(
-                format!("handle:{}:{}", s.site, handle_norm(h)),
+                format!("handle:{}:{}", s.site, h.to_lowercase()),
                 What::HandleChanged {
                     site: s.site.clone(),
                     from: on_site.into_iter().collect(),

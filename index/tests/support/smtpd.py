@@ -10,6 +10,7 @@ import email
 import json
 import os
 import sys
+import time
 import uuid
 from email import policy
 
@@ -34,6 +35,7 @@ class Handler:
         plain = msg.get_body(("plain",))
         html = msg.get_body(("html",))
         record = {
+            "received_ms": time.time() * 1000.0,
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "subject": str(msg["subject"]),

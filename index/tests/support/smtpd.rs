@@ -34,6 +34,9 @@ pub struct Received {
     pub content_type: String,
     pub text: Option<String>,
     pub html: Option<String>,
+    /// When the server accepted it, ms since the Unix epoch.
+    #[serde(default)]
+    pub received_ms: f64,
 }
 
 fn python() -> String {

@@ -995,6 +995,45 @@ mod tests {
     }
 
     #[test]
+    fn the_store_reports_new_and_changed_records_only() {
+        let w = World::new(vec![]);
+        let mut p = listing_page("aaaa.onion", 1, "Nadie", &[], &[]);
+        let apply = |p: &centinela_parsers::records::ParsedPage, at: i64| {
+            let cap = capture(&format!("{at:064x}"), at);
+            w.store
+                .apply_page_changes(&Observation {
+                    site: "andino",
+                    at: Timestamp(at),
+                    capture: &cap,
+                    page: p,
+                })
+                .expect("apply")
+                .1
+        };
+        let first = apply(&p, 10);
+        assert_eq!(first.len(), 2, "the listing and the vendor it names");
+        assert!(first.iter().all(|c| c.new));
+        assert!(apply(&p, 20).is_empty(), "seen again: nothing to report");
+        p.listings[0].price = Some(centinela_parsers::records::Price {
+            amount: Some(5.0),
+            currency: Some("USD".into()),
+            shown: "$5".into(),
+        });
+        let changed = apply(&p, 30);
+        assert_eq!(changed.len(), 1);
+        assert!(!changed[0].new);
+        assert!(matches!(
+            changed[0].changes[..],
+            [crate::store::Change::PriceChanged { .. }]
+        ));
+        assert_eq!(
+            w.watcher.process_pending().expect("drain"),
+            Vec::<u64>::new()
+        );
+        assert_eq!(w.watcher.journal.len(), 0, "drained even without rules");
+    }
+
+    #[test]
     fn journaled_changes_survive_until_matched() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = listing_page("aaaa.onion", 1, "Nadie", &[], &[WALLET]);

@@ -1,6 +1,8 @@
 //! Applying what one page showed: merge its records into the stored ones, record what
 //! changed, and index their identifiers — all in one transaction.
 
+use std::cell::RefCell;
+
 use centinela_parsers::records::{Listing, ParsedPage, Post, Price, Vendor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -12,7 +14,7 @@ use super::records::{
     Availability, Capture, Change, HistoryEvent, IdentifierKind, RecordRef, StoredListing,
     StoredPost, StoredVendor,
 };
-use super::{Store, StoreError};
+use super::{RecordKind, Store, StoreError};
 use crate::time::Timestamp;
 
 /// One parsed page to keep.
@@ -59,6 +61,9 @@ struct Tx<'a> {
     pages: &'a TransactionalTree,
     history: &'a TransactionalTree,
     ids: &'a TransactionalTree,
+    unindexed: &'a TransactionalTree,
+    /// Keys (see [`RecordKind::unindexed_key`]) of the records this attempt wrote.
+    written: &'a RefCell<Vec<Vec<u8>>>,
 }
 
 fn tx_get<T: serde::de::DeserializeOwned>(
@@ -86,15 +91,16 @@ fn tx_put<T: Serialize>(tree: &TransactionalTree, key: &[u8], value: &T) -> TxRe
 /// Updates the record at `key`, if there is one, with `f`; returns what `f` returned
 /// (false when there was no record).
 fn touch<T: Serialize + serde::de::DeserializeOwned>(
-    tree: &TransactionalTree,
+    tx: &Tx<'_>,
+    kind: RecordKind,
     key: &[u8],
     f: impl FnOnce(&mut T) -> bool,
 ) -> TxResult<bool> {
-    let Some(mut record) = tx_get::<T>(tree, key)? else {
+    let Some(mut record) = tx_get::<T>(tx.tree(kind), key)? else {
         return Ok(false);
     };
     let answer = f(&mut record);
-    tx_put(tree, key, &record)?;
+    tx.put_record(kind, key, &record)?;
     Ok(answer)
 }
 
@@ -106,6 +112,25 @@ fn unwrap_tx<T>(r: Result<T, TransactionError<StoreError>>) -> Result<T, StoreEr
 }
 
 impl Tx<'_> {
+    fn tree(&self, kind: RecordKind) -> &TransactionalTree {
+        match kind {
+            RecordKind::Listing => self.listings,
+            RecordKind::Vendor => self.vendors,
+            RecordKind::Post => self.posts,
+        }
+    }
+
+    /// Writes a listing, vendor or post, and notes it as not yet in the search index in
+    /// the same transaction: the index can then never silently miss a kept change, even
+    /// when the process dies before the index commits.
+    fn put_record<T: Serialize>(&self, kind: RecordKind, key: &[u8], value: &T) -> TxResult<()> {
+        tx_put(self.tree(kind), key, value)?;
+        let marker = kind.unindexed_key(key);
+        self.unindexed.insert(marker.as_slice(), &[])?;
+        self.written.borrow_mut().push(marker);
+        Ok(())
+    }
+
     fn event(
         &self,
         site: &str,
@@ -185,7 +210,8 @@ pub fn post_id(p: &Post) -> String {
 }
 
 impl Store {
-    /// Runs `f` in one transaction over every tree of the store.
+    /// Runs `f` in one transaction over every tree of the store. Records written by a
+    /// committed transaction are queued for the search index (see [`Store::take_changed`]).
     fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let trees = (
             &self.listings,
@@ -194,9 +220,13 @@ impl Store {
             &self.pages,
             &self.history,
             &self.ids,
+            &self.unindexed,
         );
-        unwrap_tx(
-            trees.transaction(|(listings, vendors, posts, pages, history, ids)| {
+        let written = RefCell::new(Vec::new());
+        let out = unwrap_tx(trees.transaction(
+            |(listings, vendors, posts, pages, history, ids, unindexed)| {
+                // A conflict re-runs the closure: only the last attempt's writes count.
+                written.borrow_mut().clear();
                 f(&Tx {
                     listings,
                     vendors,
@@ -204,9 +234,13 @@ impl Store {
                     pages,
                     history,
                     ids,
+                    unindexed,
+                    written: &written,
                 })
-            }),
-        )
+            },
+        ))?;
+        self.note_changed(written.into_inner());
+        Ok(out)
     }
 
     /// Keeps one parsed page. Safe to repeat: a second application of the same page
@@ -223,7 +257,7 @@ impl Store {
             };
             for l in &recs.listings {
                 let own_page = l == url;
-                touch::<StoredListing>(tx.listings, &keys::listing(site, l), |s| {
+                touch::<StoredListing>(tx, RecordKind::Listing, &keys::listing(site, l), |s| {
                     s.last_seen = s.last_seen.max(at);
                     let back = own_page && s.availability != Availability::Active;
                     if back {
@@ -235,13 +269,13 @@ impl Store {
                 .transpose()?;
             }
             for h in &recs.vendors {
-                touch::<StoredVendor>(tx.vendors, &keys::vendor(site, h), |s| {
+                touch::<StoredVendor>(tx, RecordKind::Vendor, &keys::vendor(site, h), |s| {
                     s.last_seen = s.last_seen.max(at);
                     false
                 })?;
             }
             for (u, id) in &recs.posts {
-                touch::<StoredPost>(tx.posts, &keys::post(site, u, id), |s| {
+                touch::<StoredPost>(tx, RecordKind::Post, &keys::post(site, u, id), |s| {
                     s.last_seen = s.last_seen.max(at);
                     false
                 })?;
@@ -267,7 +301,7 @@ impl Store {
                 return Ok(false);
             }
             s.availability = Availability::Disappeared { since: at };
-            tx_put(tx.listings, &key, &s)?;
+            tx.put_record(RecordKind::Listing, &key, &s)?;
             tx.event(site, url, at, Change::ListingDisappeared, capture_sha256)?;
             Ok(true)
         })
@@ -354,7 +388,7 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Applied> {
         };
         tx.index(IdentifierKind::Address, &stored.post.addresses, &key, &r)?;
         tx.index(IdentifierKind::Contact, &stored.post.contacts, &key, &r)?;
-        tx_put(tx.posts, &key, &stored)?;
+        tx.put_record(RecordKind::Post, &key, &stored)?;
         recs.posts.push((url, id));
     }
     tx_put(tx.pages, &keys::page(site, &obs.page.url), &recs)?;
@@ -475,7 +509,7 @@ fn apply_listing(
     };
     tx.index(IdentifierKind::Address, &stored.listing.addresses, &key, &r)?;
     tx.index(IdentifierKind::Contact, &stored.listing.contacts, &key, &r)?;
-    tx_put(tx.listings, &key, &stored)?;
+    tx.put_record(RecordKind::Listing, &key, &stored)?;
     Ok(true)
 }
 
@@ -531,7 +565,7 @@ fn link_vendor(
     union(&mut v.listings, &[listing_url.to_string()]);
     v.first_seen = v.first_seen.min(obs.at);
     v.last_seen = v.last_seen.max(obs.at);
-    tx_put(tx.vendors, &key, &v)
+    tx.put_record(RecordKind::Vendor, &key, &v)
 }
 
 fn apply_vendor(
@@ -585,5 +619,5 @@ fn apply_vendor(
         &key,
         &r,
     )?;
-    tx_put(tx.vendors, &key, &v)
+    tx.put_record(RecordKind::Vendor, &key, &v)
 }

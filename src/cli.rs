@@ -44,6 +44,14 @@ pub enum Command {
     Crawl(CrawlArgs),
     /// Each site's crawl state; `sites resume NAME` after a person cleared a login wall.
     Sites(SitesArgs),
+    /// Search listings, vendors and posts (Spanish or English, accents optional).
+    Search(SearchArgs),
+    /// A vendor's profile: every site where the handle appears, and the personas linked
+    /// to it by a shared PGP key, wallet or contact. Finds the handle despite typos.
+    Vendor(VendorArgs),
+    /// Maintain the search index.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Tor: check that the configured transport comes up.
     #[command(subcommand)]
     Tor(TorCommand),
@@ -159,4 +167,83 @@ pub struct DemoArgs {
     /// With --serve: the crawl delay written into the sites' configuration, in ms.
     #[arg(long, default_value_t = 0)]
     pub delay_ms: u32,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "QUERY uses Tantivy's query language: words (all required), \"exact phrases\", \
+OR, -excluded, field:value with Spanish or English field names (vendedor:/vendor:, \
+envia_a:/ships_to:, envia_desde:/ships_from:, moneda:/coin:, categoria:/category:, \
+sitio:/site:, tipo:/type:, titulo:/title:, direccion:/address:, contacto:/contact:, pgp:). \
+A wallet, PGP fingerprint, @handle or phone number alone finds every record carrying it.\n\n\
+Examples:\n  centinela search 'cocaina envio lima'\n  centinela search 'vendedor:condorblanco' --type listing --sort recent\n  \
+centinela search 'envia_a:peru' --peru --since 2026-11-01 --max-price 500 --csv > resultados.csv"
+)]
+pub struct SearchArgs {
+    /// What to look for; '' (empty) matches everything (useful with filters).
+    pub query: String,
+    /// How many results to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Skip this many results (the next page).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// One JSON record per line (the `search --json` contract).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Comma-separated values with a header row, for spreadsheets.
+    #[arg(long)]
+    pub csv: bool,
+    /// Only this site (repeatable is not supported: run once per site).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Only this kind of record: listing, vendor or post (also: anuncio, vendedor, mensaje).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub record_type: Option<String>,
+    /// Only records that target Peru (Peru score 0.5 or more).
+    #[arg(long)]
+    pub peru: bool,
+    /// Only records seen on or after this date (2026-11-01, 2026-11-01T08:00:00Z, or
+    /// a span back from now: 24h, 7d, 4w).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records last seen on or before this date (same forms as --since).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Lowest price, in US dollars (prices in soles and euros are converted).
+    #[arg(long, value_name = "USD")]
+    pub min_price: Option<f64>,
+    /// Highest price, in US dollars.
+    #[arg(long, value_name = "USD")]
+    pub max_price: Option<f64>,
+    /// Order: best match first (relevance) or most recently seen first (recent).
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    pub sort: SortArg,
+    /// Also count the results by site, type, coin, category and destination.
+    #[arg(long)]
+    pub facets: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortArg {
+    Relevance,
+    #[value(alias = "recency")]
+    Recent,
+}
+
+#[derive(Debug, Args)]
+pub struct VendorArgs {
+    /// The vendor's handle as you remember it (case, separators, 0-for-o and a typo or
+    /// two do not matter).
+    pub name: String,
+    /// The profile as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Recreate the search index from the store (after it was lost or damaged, or to
+    /// apply new currency rates).
+    Rebuild,
 }

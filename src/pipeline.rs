@@ -14,6 +14,7 @@ use centinela_crawler::frontier::Frontier;
 use centinela_crawler::message::{CrawlMessage, Envelope, PageOutcome};
 use centinela_crawler::transport::{self, FetchSettings, Fetcher, Url};
 use centinela_crawler::traps::TrapRules;
+use centinela_index::search::{CommitPolicy, IndexOptions, Indexer, Opened};
 use centinela_index::store::{Applied, Capture, Observation, Store};
 use centinela_index::time::Timestamp;
 use centinela_parsers::registry::Registry;
@@ -40,6 +41,47 @@ impl DataDir {
     pub fn tor(&self) -> PathBuf {
         self.root.join("tor")
     }
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
+}
+
+/// The index settings of a crawl: one writer thread and a modest buffer, because the
+/// keeper commits every few seconds and the cores belong to the crawl.
+pub fn keeper_index_options() -> IndexOptions {
+    IndexOptions {
+        writer_threads: 1,
+        writer_memory_bytes: 64 * 1024 * 1024,
+        ..IndexOptions::default()
+    }
+}
+
+/// Opens the search index beside the store, rebuilding or catching it up as needed, and
+/// says so on stderr when that took work.
+pub fn open_indexer(
+    store: &Store,
+    data: &DataDir,
+    options: IndexOptions,
+) -> anyhow::Result<Indexer> {
+    let started = std::time::Instant::now();
+    let (indexer, opened) = Indexer::open(
+        store.clone(),
+        &data.index(),
+        options,
+        CommitPolicy::default(),
+    )
+    .with_context(|| format!("cannot open the search index in {}", data.index().display()))?;
+    match opened {
+        Opened::Rebuilt { records, why } if records > 0 => eprintln!(
+            "centinela: search index rebuilt from the store ({why}): {records} records in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Opened::Ready { caught_up } if caught_up > 0 => eprintln!(
+            "centinela: search index caught up on {caught_up} records the last run kept but had not indexed"
+        ),
+        _ => {}
+    }
+    Ok(indexer)
 }
 
 /// The site's crawl plan, from its configuration file.
@@ -133,6 +175,7 @@ impl Pipeline {
             .with_context(|| format!("cannot create the data dir {}", data.root.display()))?;
         let db = centinela_index::store::open_db(&data.db())?;
         let store = Store::open(&db)?;
+        let indexer = open_indexer(&store, data, keeper_index_options())?;
         let frontier = Arc::new(Frontier::open(&db)?);
         let warc = Arc::new(
             WarcLog::open(
@@ -155,7 +198,7 @@ impl Pipeline {
         let registry = Arc::new(Registry::new(Extractor::new(cfg.lexicon.clone())));
         let (tx, rx) = mpsc::channel(256);
         let kept: KeptBySite = Arc::default();
-        let keeper = tokio::spawn(keep(store.clone(), warc.clone(), rx, kept.clone()));
+        let keeper = tokio::spawn(keep(store.clone(), warc.clone(), rx, kept.clone(), indexer));
         let engine = Arc::new(Engine::new(fetcher, frontier.clone(), warc, registry, tx));
         Ok(Pipeline {
             store,
@@ -194,15 +237,33 @@ fn capture_of(c: &centinela_crawler::warc::CaptureRef, at: i64) -> Capture {
 
 /// The keeping side: for each batch of results, makes their WARC records durable, applies
 /// them to the store, flushes it once, then tells the crawl. The order means a stored
-/// capture reference never points at evidence a crash could lose.
+/// capture reference never points at evidence a crash could lose. Then the records the
+/// batch changed go to the search index, which commits every few seconds (and whatever
+/// a crash leaves uncommitted, the store still lists as unindexed).
 async fn keep(
     store: Store,
     warc: Arc<WarcLog>,
     mut rx: mpsc::Receiver<Envelope>,
     kept: KeptBySite,
+    indexer: Indexer,
 ) {
+    let mut indexer = Some(indexer);
     let mut batch: Vec<Envelope> = Vec::with_capacity(64);
-    while rx.recv_many(&mut batch, 64).await > 0 {
+    loop {
+        let due = indexer.as_ref().and_then(Indexer::commit_due_in);
+        let received = match due {
+            Some(wait) => match tokio::time::timeout(wait, rx.recv_many(&mut batch, 64)).await {
+                Ok(n) => n,
+                Err(_) => {
+                    index_step(&mut indexer, Indexer::commit_if_due);
+                    continue;
+                }
+            },
+            None => rx.recv_many(&mut batch, 64).await,
+        };
+        if received == 0 {
+            break;
+        }
         let evidence = warc
             .sync()
             .await
@@ -222,7 +283,35 @@ async fn keep(
             };
             let _ = env.kept.send(answer);
         }
+        index_step(&mut indexer, |i| i.index_changes().map(|_| ()));
+        index_step(&mut indexer, |i| i.commit_if_due().map(|_| ()));
     }
+    if let Some(i) = indexer {
+        if let Err(e) = i.close() {
+            index_failed(&e);
+        }
+    }
+}
+
+/// Runs one index operation. A failing index never stops the crawl: it is set aside for
+/// the rest of the run, and the next run catches up from the store.
+fn index_step<T>(
+    indexer: &mut Option<Indexer>,
+    op: impl FnOnce(&mut Indexer) -> Result<T, centinela_index::search::SearchError>,
+) {
+    if let Some(i) = indexer.as_mut() {
+        if let Err(e) = op(i) {
+            index_failed(&e);
+            *indexer = None;
+        }
+    }
+}
+
+fn index_failed(e: &centinela_index::search::SearchError) {
+    eprintln!(
+        "centinela: the search index stopped following the crawl: {e}; the store keeps \
+         everything, and the next run (or `centinela index rebuild`) brings the index up to date"
+    );
 }
 
 fn apply(store: &Store, message: &CrawlMessage, kept: &KeptBySite) -> Result<(), String> {

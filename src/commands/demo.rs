@@ -7,10 +7,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use centinela_index::search::SearchRequest;
 use centinela_index::store::{IdentifierKind, RecordRef, Store};
 
 use crate::cli::DemoArgs;
 use crate::commands::crawl;
+use crate::commands::text::{clean, truncate};
 use crate::config;
 use crate::demo::manifest;
 use crate::demo::server::SampleServer;
@@ -84,6 +86,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let db = centinela_index::store::open_db(&data.db())?;
         let store = Store::open(&db)?;
         findings(&store, &data)?;
+        searched(&data);
         next_steps(&config_path, &samples);
         Ok(if summaries.iter().any(|s| s.failed.is_some()) {
             ExitCode::from(1)
@@ -174,12 +177,43 @@ fn describe(r: &RecordRef) -> String {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(n.saturating_sub(1)).collect();
-        format!("{cut}…")
+/// One investigator's question, asked of the index the crawl just built.
+fn searched(data: &DataDir) {
+    const QUESTION: &str = "cocaina envio lima";
+    let index = match crate::commands::search::open_for_reading(data) {
+        Ok(i) => i,
+        Err(msg) => {
+            println!("\nSearch index: {msg}");
+            return;
+        }
+    };
+    let req = SearchRequest {
+        limit: 3,
+        snippets: false,
+        ..SearchRequest::new(QUESTION)
+    };
+    match index.search(&req) {
+        Ok(r) => {
+            println!(
+                "\nSearch index: {} records; `search '{QUESTION}'` finds {}:",
+                index.num_docs(),
+                r.total
+            );
+            for hit in &r.hits {
+                let title = hit.record["title"]
+                    .as_str()
+                    .or(hit.record["thread_title"].as_str())
+                    .or(hit.record["handle"].as_str())
+                    .unwrap_or("");
+                println!(
+                    "  {:<8} {:<44} [{}]",
+                    hit.record_type.as_str(),
+                    truncate(&clean(title), 44),
+                    clean(hit.record["site"].as_str().unwrap_or(""))
+                );
+            }
+        }
+        Err(e) => println!("\nSearch index: {e}"),
     }
 }
 
@@ -197,6 +231,9 @@ fn next_steps(config: &Path, samples: &Path) {
     let c = config.display();
     println!("\nNext, try:");
     println!("  centinela --config {c} sites                 # each site's crawl state");
+    println!("  centinela --config {c} search 'cocaina envio lima'   # accents and word endings do not matter");
+    println!("  centinela --config {c} search 'envia_a:peru' --type listing --sort recent");
+    println!("  centinela --config {c} vendor condor-blanco  # one vendor across markets, and who shares its PGP key");
     println!("  centinela --config {c} crawl                 # crawl again: unchanged pages are not re-parsed");
     println!(
         "  centinela parse {}    # what the parser reads in one saved page",

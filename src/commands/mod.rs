@@ -4,11 +4,15 @@ mod config_check;
 pub mod crawl;
 mod demo;
 mod extract;
+mod index;
 mod parse;
+mod search;
 mod sites;
+mod text;
 mod tor_check;
+mod vendor;
 
-use crate::cli::{Cli, Command, ConfigCommand, TorCommand};
+use crate::cli::{Cli, Command, ConfigCommand, IndexCommand, TorCommand};
 use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -18,6 +22,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::Crawl(args) => crawl::run(&cli.global, &args),
         Command::Sites(args) => sites::run(&cli.global, &args),
+        Command::Search(args) => search::run(&cli.global, &args),
+        Command::Vendor(args) => vendor::run(&cli.global, &args),
+        Command::Index(IndexCommand::Rebuild) => index::rebuild(&cli.global),
         Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }

@@ -12,7 +12,7 @@ use tantivy::TantivyDocument;
 
 use super::normalize::{self, Rates};
 use super::schema::Fields;
-use crate::store::{Availability, StoredListing, StoredPost, StoredVendor};
+use crate::store::{Availability, StoredListing, StoredPost, StoredRecord, StoredVendor};
 
 /// The three kinds of record the index holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -215,6 +215,15 @@ impl Doc {
     /// A post, computing the store's id from its author, time and body.
     pub fn post_from_store(p: &StoredPost) -> Doc {
         Doc::post(p, &crate::store::post_id(&p.post))
+    }
+
+    /// The document of any kept record.
+    pub fn from_stored(record: &StoredRecord) -> Doc {
+        match record {
+            StoredRecord::Listing(l) => Doc::listing(l),
+            StoredRecord::Vendor(v) => Doc::vendor(v),
+            StoredRecord::Post(p) => Doc::post_from_store(p),
+        }
     }
 
     /// The stable document id.

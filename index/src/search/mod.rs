@@ -20,6 +20,7 @@
 //! - fuzzy vendor look-up that sees through `C0nd0r_Blanco` ([`SearchIndex::find_vendors`]).
 
 mod doc;
+mod indexer;
 pub(crate) mod normalize;
 mod query;
 mod schema;
@@ -29,11 +30,9 @@ mod vendors;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use centinela_parsers::records::ParsedPage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
@@ -51,11 +50,12 @@ use tantivy::{
 };
 
 pub use doc::{listing_id, post_id, vendor_id, Doc, RecordType};
+pub use indexer::{CommitPolicy, Indexer, Opened};
 pub use normalize::{handle_norm, Rates};
 pub use query::valid_field_names;
-pub use vendors::VendorMatch;
+pub use vendors::{LinkedVendor, SharedIdentifier, VendorMatch, VendorProfile};
 
-use crate::store::{Observation, Store, StoreError};
+use crate::store::{Store, StoreError, StoredRecord};
 use crate::time::Timestamp;
 use schema::Fields;
 
@@ -293,9 +293,6 @@ pub struct SearchIndex {
     parser: QueryParser,
     keyword: TextAnalyzer,
     options: IndexOptions,
-    /// Posts upserted since the last commit: (first sighting, capture SHA-256) by document
-    /// id, so a post seen twice before a commit keeps its first sighting.
-    pending_posts: HashMap<String, (Timestamp, String)>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -377,7 +374,6 @@ impl SearchIndex {
             parser,
             keyword,
             options,
-            pending_posts: HashMap::new(),
         })
     }
 
@@ -445,7 +441,6 @@ impl SearchIndex {
     /// Removes every document (effective at the next commit).
     pub fn clear(&mut self) -> Result<(), SearchError> {
         self.writer()?.delete_all_documents()?;
-        self.pending_posts.clear();
         Ok(())
     }
 
@@ -455,7 +450,6 @@ impl SearchIndex {
             w.commit()?;
             self.reader.reload()?;
         }
-        self.pending_posts.clear();
         Ok(())
     }
 
@@ -464,7 +458,6 @@ impl SearchIndex {
         if let Some(w) = self.writer.as_mut() {
             w.rollback()?;
         }
-        self.pending_posts.clear();
         Ok(())
     }
 
@@ -493,106 +486,17 @@ impl SearchIndex {
     fn rebuild_inner(&mut self, store: &Store) -> Result<usize, SearchError> {
         self.clear()?;
         let mut n = 0;
-        for l in store.listings(None)? {
-            self.add_new(&Doc::listing(&l))?;
-            n += 1;
-        }
-        for v in store.vendors(None)? {
-            self.add_new(&Doc::vendor(&v))?;
-            n += 1;
-        }
-        for p in store.posts(None)? {
-            self.add_new(&Doc::post_from_store(&p))?;
+        for record in store.records() {
+            self.add_new(&Doc::from_stored(&record?))?;
             n += 1;
         }
         self.commit()?;
         Ok(n)
     }
 
-    /// Re-indexes what one applied page touched, reading the records back from the
-    /// store (call right after `store.apply_page(obs)`; commit on your own schedule).
-    /// Returns how many documents were upserted.
-    ///
-    /// Listings and vendors (including vendors a listing names, whose listing count may
-    /// have changed) are read from the store. The store has no look-up for one post, so
-    /// a post's document is built from the page and this sighting; if the post was
-    /// indexed (committed) before, its first sighting and capture are kept from there.
-    pub fn upsert_page(
-        &mut self,
-        store: &Store,
-        obs: &Observation<'_>,
-    ) -> Result<usize, SearchError> {
-        let site = obs.site;
-        let page: &ParsedPage = obs.page;
-        let mut n = 0;
-        let mut handles: Vec<String> = Vec::new();
-        for l in page.listings.iter().filter(|l| !l.url.is_empty()) {
-            if let Some(stored) = store.listing(site, &l.url)? {
-                self.upsert(&Doc::listing(&stored))?;
-                n += 1;
-            }
-            if let Some(h) = l.vendor.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
-                handles.push(h.to_string());
-            }
-        }
-        handles.extend(
-            page.vendors
-                .iter()
-                .map(|v| v.handle.trim().to_string())
-                .filter(|h| !h.is_empty()),
-        );
-        handles.sort_by_key(|h| h.to_lowercase());
-        handles.dedup_by_key(|h| h.to_lowercase());
-        for h in &handles {
-            if let Some(v) = store.vendor(site, h)? {
-                self.upsert(&Doc::vendor(&v))?;
-                n += 1;
-            }
-        }
-        let searcher = self.reader.searcher();
-        for p in &page.posts {
-            let url = if p.url.is_empty() { &page.url } else { &p.url };
-            let store_id = crate::store::post_id(p);
-            let id = post_id(site, url, &store_id);
-            let (mut first_seen, mut capture) = (obs.at, obs.capture.clone());
-            let earlier = match self.pending_posts.get(&id) {
-                Some((t, sha)) => Some((*t, sha.clone())),
-                None => self.stored_record(&searcher, &id)?.map(|old| {
-                    let t = old
-                        .get("first_seen")
-                        .and_then(Value::as_str)
-                        .and_then(parse_rfc3339)
-                        .map_or(obs.at, Timestamp);
-                    let sha = old
-                        .get("capture_sha256")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&obs.capture.sha256)
-                        .to_string();
-                    (t, sha)
-                }),
-            };
-            // As the store does: the first capture stays, the first sighting is the
-            // earliest.
-            if let Some((t, sha)) = earlier {
-                first_seen = first_seen.min(t);
-                capture.sha256 = sha;
-            }
-            self.pending_posts
-                .insert(id.clone(), (first_seen, capture.sha256.clone()));
-            let stored = crate::store::StoredPost {
-                site: site.to_string(),
-                post: centinela_parsers::records::Post {
-                    url: url.clone(),
-                    ..p.clone()
-                },
-                first_seen,
-                last_seen: obs.at,
-                capture,
-            };
-            self.upsert(&Doc::post(&stored, &store_id))?;
-            n += 1;
-        }
-        Ok(n)
+    /// Indexes one kept record as it is now, replacing its earlier version.
+    pub fn upsert_record(&mut self, record: &StoredRecord) -> Result<(), SearchError> {
+        self.upsert(&Doc::from_stored(record))
     }
 
     fn stored_record(&self, searcher: &Searcher, id: &str) -> Result<Option<Value>, SearchError> {
@@ -851,6 +755,13 @@ impl SearchIndex {
     pub fn find_vendors(&self, name: &str, limit: usize) -> Result<Vec<VendorMatch>, SearchError> {
         vendors::find(self, name, limit)
     }
+
+    /// The profile of the vendor whose handle looks most like `name`: every site where it
+    /// appears and every persona linked to it by a shared PGP key, wallet or contact.
+    /// `None` when no handle is close enough.
+    pub fn vendor_profile(&self, name: &str) -> Result<Option<VendorProfile>, SearchError> {
+        vendors::profile(self, name)
+    }
 }
 
 /// Whether an index on disk was written with the schema this code expects.
@@ -861,26 +772,6 @@ fn same_schema(on_disk: &Schema, ours: &Schema) -> bool {
             .collect()
     };
     names(on_disk) == names(ours)
-}
-
-/// `2026-11-28T18:22:32Z` → Unix seconds (the only form `Timestamp::rfc3339` writes).
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// The snippet generators of one search: one per analysed copy of title and body, because

@@ -4,7 +4,7 @@ use centinela_parsers::records::{Listing, PageType, ParsedPage, PeruScore, Post,
 
 use super::*;
 use crate::store::fixtures::{capture, page};
-use crate::store::{open_db, IdentifierKind, RecordRef};
+use crate::store::{open_db, IdentifierKind, Observation, RecordRef};
 
 const ADDR: &str = "185fZzpT3Yu18VRsyPZ5hQD7AnLZjGfpNk";
 const FPR: &str = "0123456789ABCDEF0123456789ABCDEF01234567";
@@ -673,7 +673,9 @@ fn rebuild_gives_the_same_results_as_incremental_indexing() {
             page: p,
         };
         store.apply_page(&obs).unwrap();
-        incremental.upsert_page(&store, &obs).unwrap();
+        for (_, record) in store.take_changed().unwrap() {
+            incremental.upsert_record(&record).unwrap();
+        }
         if i == 2 {
             incremental.commit().unwrap();
         }
@@ -776,4 +778,198 @@ fn reopening_keeps_the_documents() {
 fn the_index_can_be_shared_between_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<SearchIndex>();
+}
+
+/// A vendor on another market signing with CondorBlanco's PGP key.
+fn nevado_with_condors_key() -> (&'static str, ParsedPage, i64) {
+    let url = "http://silk.onion/vendor/nevado";
+    let mut p = page(url, PageType::Vendor);
+    p.vendors.push(Vendor {
+        url: url.into(),
+        handle: "NevadoBlanco".into(),
+        pgp_fingerprints: vec![FPR.into()],
+        contacts: vec!["session:05abc".into()],
+        addresses: vec![],
+        listings_count: 0,
+        peru: peru(0.2),
+    });
+    (SILK, p, 7_000)
+}
+
+#[test]
+fn vendor_profile_links_personas_sharing_a_key_wallet_or_contact() {
+    let mut all = pages();
+    all.push(nevado_with_condors_key());
+    let (_d, store) = store_with(&all);
+    let (_d2, index) = rebuilt(&store);
+
+    let p = index.vendor_profile("c0nd0r-blanco").unwrap().unwrap();
+    assert_eq!(p.appearances.len(), 1);
+    assert_eq!(p.appearances[0]["handle"], "CondorBlanco");
+    assert_eq!(p.appearances[0]["site"], ANDINO);
+    let linked: Vec<(&str, &str, Vec<&str>)> = p
+        .linked
+        .iter()
+        .map(|l| {
+            (
+                l.site.as_str(),
+                l.handle.as_str(),
+                l.via.iter().map(|v| v.kind.as_str()).collect(),
+            )
+        })
+        .collect();
+    // The shared key comes first; the forum author who paid the same wallet after.
+    assert_eq!(
+        linked,
+        vec![
+            (SILK, "NevadoBlanco", vec!["pgp"]),
+            (FORO, "pepe", vec!["address"]),
+        ]
+    );
+    let nevado = &p.linked[0];
+    assert_eq!(nevado.via[0].value, FPR);
+    assert_eq!(nevado.listings_count, Some(0));
+    assert_eq!(nevado.first_seen.as_deref(), Some("1970-01-01T01:56:40Z"));
+    // A forum author has no vendor record: times come from the linking post.
+    assert_eq!(p.linked[1].listings_count, None);
+    assert_eq!(p.linked[1].records, 1);
+
+    // The other way round: NevadoBlanco leads back to CondorBlanco.
+    let back = index.vendor_profile("nevadoblanco").unwrap().unwrap();
+    assert_eq!(back.linked[0].handle, "CondorBlanco");
+    assert_eq!(back.linked[0].listings_count, Some(2));
+
+    assert!(index.vendor_profile("zz").unwrap().is_none());
+    assert!(index
+        .vendor_profile("totally-unknown-vendor")
+        .unwrap()
+        .is_none());
+}
+
+fn all_results(index: &SearchIndex) -> Vec<(String, String)> {
+    let r = index
+        .search(&SearchRequest {
+            limit: 1_000,
+            snippets: false,
+            ..SearchRequest::new("")
+        })
+        .unwrap();
+    let mut v: Vec<(String, String)> = r
+        .hits
+        .iter()
+        .map(|h| (h.id.clone(), h.record.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_indexer_rebuilds_a_missing_index_and_catches_up_after_a_crash() {
+    let all = pages();
+    let (first, rest) = all.split_at(3);
+    let (_d, store) = store_with(first);
+    let idir = tempfile::tempdir().unwrap();
+    let path = idir.path().join("index");
+
+    // No index yet beside a store with records: rebuilt.
+    let (mut indexer, opened) = Indexer::open(
+        store.clone(),
+        &path,
+        small_options(),
+        CommitPolicy::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(opened, Opened::Rebuilt { records: 3, .. }),
+        "{opened:?}"
+    );
+    assert!(store.unindexed().unwrap().is_empty());
+
+    // More pages are kept and indexed, but the process dies before the index commits.
+    for (i, (site, p, at)) in rest.iter().enumerate() {
+        store
+            .apply_page(&Observation {
+                site,
+                at: Timestamp(*at),
+                capture: &capture(&format!("late{i}"), *at),
+                page: p,
+            })
+            .unwrap();
+    }
+    assert_eq!(indexer.index_changes().unwrap(), 3);
+    drop(indexer);
+
+    let (indexer, opened) = Indexer::open(
+        store.clone(),
+        &path,
+        small_options(),
+        CommitPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(opened, Opened::Ready { caught_up: 3 });
+    assert!(store.unindexed().unwrap().is_empty());
+    let (_d2, full) = rebuilt(&store);
+    assert_eq!(all_results(indexer.index()), all_results(&full));
+    assert_eq!(search(indexer.index(), "vendedor:kondor_lima").total, 2);
+
+    // A re-crawl that only sees the page again moves last_seen, in the index too.
+    let mut indexer = indexer;
+    store.touch_page(ANDINO, L1, Timestamp(9_000)).unwrap();
+    assert_eq!(indexer.index_changes().unwrap(), 1);
+    assert!(indexer.commit_due_in().is_some());
+    indexer.commit().unwrap();
+    assert_eq!(indexer.commit_due_in(), None);
+    let rec = indexer
+        .index()
+        .get(&listing_id(ANDINO, L1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec["last_seen"], Timestamp(9_000).rfc3339());
+    indexer.close().unwrap();
+
+    // A damaged index is rebuilt, not fatal.
+    std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+    let (indexer, opened) = Indexer::open(
+        store.clone(),
+        &path,
+        small_options(),
+        CommitPolicy::default(),
+    )
+    .unwrap();
+    match opened {
+        Opened::Rebuilt { records, why } => {
+            assert_eq!(records, 6);
+            assert!(why.contains("could not be used"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(all_results(indexer.index()).len(), 6);
+}
+
+#[test]
+fn the_commit_policy_commits_when_enough_is_pending() {
+    let (_d, store) = store_with(&[]);
+    let idir = tempfile::tempdir().unwrap();
+    let policy = CommitPolicy {
+        every: std::time::Duration::from_secs(3600),
+        max_pending: 2,
+    };
+    let (mut indexer, opened) =
+        Indexer::open(store.clone(), idir.path(), small_options(), policy).unwrap();
+    assert_eq!(opened, Opened::Ready { caught_up: 0 });
+    let all = pages();
+    let (site, p, at) = &all[0];
+    store
+        .apply_page(&Observation {
+            site,
+            at: Timestamp(*at),
+            capture: &capture("a", *at),
+            page: p,
+        })
+        .unwrap();
+    // One listing and its vendor: two records, the policy's limit.
+    assert_eq!(indexer.index_changes().unwrap(), 2);
+    assert!(indexer.commit_if_due().unwrap());
+    assert_eq!(search(indexer.index(), "cocaina envio lima").total, 1);
+    assert!(!indexer.commit_if_due().unwrap());
 }

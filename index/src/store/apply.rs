@@ -1,6 +1,8 @@
 //! Applying what one page showed: merge its records into the stored ones, record what
 //! changed, and index their identifiers — all in one transaction.
 
+use std::cell::RefCell;
+
 use centinela_parsers::records::{Listing, ParsedPage, Post, Price, Vendor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -9,10 +11,10 @@ use sled::Transactional;
 
 use super::keys;
 use super::records::{
-    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, KeptRecord,
-    RecordRef, StoredListing, StoredPost, StoredVendor,
+    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, RecordRef,
+    StoredListing, StoredPost, StoredVendor,
 };
-use super::{Store, StoreError};
+use super::{RecordKind, Store, StoreError, StoredRecord};
 use crate::time::Timestamp;
 
 /// One parsed page to keep.
@@ -58,7 +60,13 @@ struct Outcome {
 impl Outcome {
     /// Notes a record as applied. A record shown twice on one page (a listing card and
     /// its vendor link, say) is reported once, in its last state, with all its events.
-    fn note(&mut self, record: KeptRecord, new: bool, changes: Vec<Change>, content_changed: bool) {
+    fn note(
+        &mut self,
+        record: StoredRecord,
+        new: bool,
+        changes: Vec<Change>,
+        content_changed: bool,
+    ) {
         if !new && changes.is_empty() && !content_changed {
             return;
         }
@@ -93,6 +101,9 @@ struct Tx<'a> {
     pages: &'a TransactionalTree,
     history: &'a TransactionalTree,
     ids: &'a TransactionalTree,
+    unindexed: &'a TransactionalTree,
+    /// Keys (see [`RecordKind::unindexed_key`]) of the records this attempt wrote.
+    written: &'a RefCell<Vec<Vec<u8>>>,
     changes: &'a TransactionalTree,
 }
 
@@ -121,15 +132,16 @@ fn tx_put<T: Serialize>(tree: &TransactionalTree, key: &[u8], value: &T) -> TxRe
 /// Updates the record at `key`, if there is one, with `f`; returns what `f` returned
 /// (false when there was no record).
 fn touch<T: Serialize + serde::de::DeserializeOwned>(
-    tree: &TransactionalTree,
+    tx: &Tx<'_>,
+    kind: RecordKind,
     key: &[u8],
     f: impl FnOnce(&mut T) -> bool,
 ) -> TxResult<bool> {
-    let Some(mut record) = tx_get::<T>(tree, key)? else {
+    let Some(mut record) = tx_get::<T>(tx.tree(kind), key)? else {
         return Ok(false);
     };
     let answer = f(&mut record);
-    tx_put(tree, key, &record)?;
+    tx.put_record(kind, key, &record)?;
     Ok(answer)
 }
 
@@ -141,6 +153,25 @@ fn unwrap_tx<T>(r: Result<T, TransactionError<StoreError>>) -> Result<T, StoreEr
 }
 
 impl Tx<'_> {
+    fn tree(&self, kind: RecordKind) -> &TransactionalTree {
+        match kind {
+            RecordKind::Listing => self.listings,
+            RecordKind::Vendor => self.vendors,
+            RecordKind::Post => self.posts,
+        }
+    }
+
+    /// Writes a listing, vendor or post, and notes it as not yet in the search index in
+    /// the same transaction: the index can then never silently miss a kept change, even
+    /// when the process dies before the index commits.
+    fn put_record<T: Serialize>(&self, kind: RecordKind, key: &[u8], value: &T) -> TxResult<()> {
+        tx_put(self.tree(kind), key, value)?;
+        let marker = kind.unindexed_key(key);
+        self.unindexed.insert(marker.as_slice(), &[])?;
+        self.written.borrow_mut().push(marker);
+        Ok(())
+    }
+
     fn event(
         &self,
         site: &str,
@@ -220,7 +251,8 @@ pub fn post_id(p: &Post) -> String {
 }
 
 impl Store {
-    /// Runs `f` in one transaction over every tree of the store.
+    /// Runs `f` in one transaction over every tree of the store. Records written by a
+    /// committed transaction are queued for the search index (see [`Store::take_changed`]).
     fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let trees = (
             &self.listings,
@@ -229,10 +261,14 @@ impl Store {
             &self.pages,
             &self.history,
             &self.ids,
+            &self.unindexed,
             &self.changes,
         );
-        unwrap_tx(
-            trees.transaction(|(listings, vendors, posts, pages, history, ids, changes)| {
+        let written = RefCell::new(Vec::new());
+        let out = unwrap_tx(trees.transaction(
+            |(listings, vendors, posts, pages, history, ids, unindexed, changes)| {
+                // A conflict re-runs the closure: only the last attempt's writes count.
+                written.borrow_mut().clear();
                 f(&Tx {
                     listings,
                     vendors,
@@ -240,10 +276,14 @@ impl Store {
                     pages,
                     history,
                     ids,
+                    unindexed,
+                    written: &written,
                     changes,
                 })
-            }),
-        )
+            },
+        ))?;
+        self.note_changed(written.into_inner());
+        Ok(out)
     }
 
     /// Keeps one parsed page. Safe to repeat: a second application of the same page
@@ -285,7 +325,7 @@ impl Store {
             };
             for l in &recs.listings {
                 let own_page = l == url;
-                touch::<StoredListing>(tx.listings, &keys::listing(site, l), |s| {
+                touch::<StoredListing>(tx, RecordKind::Listing, &keys::listing(site, l), |s| {
                     s.last_seen = s.last_seen.max(at);
                     let back = own_page && s.availability != Availability::Active;
                     if back {
@@ -297,13 +337,13 @@ impl Store {
                 .transpose()?;
             }
             for h in &recs.vendors {
-                touch::<StoredVendor>(tx.vendors, &keys::vendor(site, h), |s| {
+                touch::<StoredVendor>(tx, RecordKind::Vendor, &keys::vendor(site, h), |s| {
                     s.last_seen = s.last_seen.max(at);
                     false
                 })?;
             }
             for (u, id) in &recs.posts {
-                touch::<StoredPost>(tx.posts, &keys::post(site, u, id), |s| {
+                touch::<StoredPost>(tx, RecordKind::Post, &keys::post(site, u, id), |s| {
                     s.last_seen = s.last_seen.max(at);
                     false
                 })?;
@@ -329,7 +369,7 @@ impl Store {
                 return Ok(false);
             }
             s.availability = Availability::Disappeared { since: at };
-            tx_put(tx.listings, &key, &s)?;
+            tx.put_record(RecordKind::Listing, &key, &s)?;
             tx.event(site, url, at, Change::ListingDisappeared, capture_sha256)?;
             Ok(true)
         })
@@ -419,8 +459,8 @@ fn apply(tx: &Tx<'_>, obs: &Observation<'_>) -> TxResult<Outcome> {
         };
         tx.index(IdentifierKind::Address, &stored.post.addresses, &key, &r)?;
         tx.index(IdentifierKind::Contact, &stored.post.contacts, &key, &r)?;
-        tx_put(tx.posts, &key, &stored)?;
-        out.note(KeptRecord::Post(stored), new, Vec::new(), false);
+        tx.put_record(RecordKind::Post, &key, &stored)?;
+        out.note(StoredRecord::Post(stored), new, Vec::new(), false);
         recs.posts.push((url, id));
     }
     tx_put(tx.pages, &keys::page(site, &obs.page.url), &recs)?;
@@ -536,12 +576,12 @@ fn apply_listing(
     };
     tx.index(IdentifierKind::Address, &stored.listing.addresses, &key, &r)?;
     tx.index(IdentifierKind::Contact, &stored.listing.contacts, &key, &r)?;
-    tx_put(tx.listings, &key, &stored)?;
+    tx.put_record(RecordKind::Listing, &key, &stored)?;
     let content_changed = before
         .as_ref()
         .is_some_and(|b| b.listing != stored.listing || b.availability != stored.availability);
     out.note(
-        KeptRecord::Listing(stored),
+        StoredRecord::Listing(stored),
         before.is_none(),
         events,
         content_changed,
@@ -602,7 +642,7 @@ fn link_vendor(
     union(&mut v.listings, &[listing_url.to_string()]);
     v.first_seen = v.first_seen.min(obs.at);
     v.last_seen = v.last_seen.max(obs.at);
-    tx_put(tx.vendors, &key, &v)?;
+    tx.put_record(RecordKind::Vendor, &key, &v)?;
     note_vendor(out, before, v, handle);
     Ok(())
 }
@@ -627,7 +667,7 @@ fn note_vendor(out: &mut Outcome, before: Option<StoredVendor>, v: StoredVendor,
             || b.peru != v.peru
     });
     out.note(
-        KeptRecord::Vendor(v),
+        StoredRecord::Vendor(v),
         before.is_none(),
         changes,
         content_changed,
@@ -686,7 +726,7 @@ fn apply_vendor(
         &key,
         &r,
     )?;
-    tx_put(tx.vendors, &key, &v)?;
+    tx.put_record(RecordKind::Vendor, &key, &v)?;
     note_vendor(out, before, v, handle);
     Ok(())
 }

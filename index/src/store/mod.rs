@@ -11,15 +11,17 @@ mod keys;
 pub mod records;
 mod snapshot;
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use sled::Tree;
 
 pub use apply::{post_id, Applied, Observation, CHANGES_TREE};
 pub use records::{
-    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, KeptRecord,
-    RecordRef, StoredListing, StoredPost, StoredVendor,
+    Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, RecordRef,
+    StoredListing, StoredPost, StoredVendor,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,13 @@ pub struct Store {
     pages: Tree,
     history: Tree,
     ids: Tree,
+    /// Records written since the search index last committed: a key per record (see
+    /// [`RecordKind::unindexed_key`]), written in the record's own transaction and removed
+    /// once the index has committed it. What is left here after a crash is what the
+    /// index must catch up on.
+    unindexed: Tree,
+    /// The same keys, for this process: records changed since the indexer last took them.
+    changed: Arc<Mutex<BTreeSet<Vec<u8>>>>,
     /// Changed records waiting for the watchlist matcher ([`CHANGES_TREE`]).
     changes: Tree,
 }
@@ -88,6 +97,8 @@ impl Store {
             pages: db.open_tree("store/pages")?,
             history: db.open_tree("store/history")?,
             ids: db.open_tree("store/ids")?,
+            unindexed: db.open_tree("store/unindexed")?,
+            changed: Arc::default(),
             changes: db.open_tree(CHANGES_TREE)?,
         })
     }
@@ -160,6 +171,99 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether the store holds any listing, vendor or post.
+    pub fn is_empty(&self) -> bool {
+        self.listings.is_empty() && self.vendors.is_empty() && self.posts.is_empty()
+    }
+
+    /// Every listing, vendor and post, in key order (a full scan: rebuilding the index).
+    pub fn records(&self) -> impl Iterator<Item = Result<StoredRecord, StoreError>> + '_ {
+        let each = |kind: RecordKind, tree: &Tree| {
+            tree.iter().map(move |item| {
+                let (k, v) = item?;
+                kind.decode(&k, &v)
+            })
+        };
+        each(RecordKind::Listing, &self.listings)
+            .chain(each(RecordKind::Vendor, &self.vendors))
+            .chain(each(RecordKind::Post, &self.posts))
+    }
+
+    fn note_changed(&self, keys: Vec<Vec<u8>>) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut changed = self.changed.lock().unwrap_or_else(|p| p.into_inner());
+        changed.extend(keys);
+    }
+
+    /// The records this process changed since the last call, as they are now, with their
+    /// index-queue keys (hand those to [`mark_indexed`](Self::mark_indexed) once the index
+    /// has committed them).
+    pub fn take_changed(&self) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {
+        let keys = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()));
+        self.read_unindexed(keys)
+    }
+
+    /// Every record changed but not yet marked indexed — by this process or by one that
+    /// died before its index committed. Forgets this process's own pending changes (they
+    /// are in the answer).
+    pub fn unindexed(&self) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {
+        self.changed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        let keys = self
+            .unindexed
+            .iter()
+            .keys()
+            .map(|k| k.map(|k| k.to_vec()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.read_unindexed(keys)
+    }
+
+    fn read_unindexed(
+        &self,
+        keys: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {
+        let mut out = Vec::new();
+        for marker in keys {
+            let Some((kind, key)) = RecordKind::split_unindexed_key(&marker) else {
+                continue;
+            };
+            let tree = match kind {
+                RecordKind::Listing => &self.listings,
+                RecordKind::Vendor => &self.vendors,
+                RecordKind::Post => &self.posts,
+            };
+            if let Some(v) = tree.get(key)? {
+                out.push((marker.clone(), kind.decode(key, &v)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The index has committed these records: forget them. Durable with the next flush;
+    /// if the process dies first they are merely indexed again.
+    pub fn mark_indexed(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for k in keys {
+            batch.remove(k.as_slice());
+        }
+        self.unindexed.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// The index was rebuilt from every record: nothing is pending.
+    pub fn mark_all_indexed(&self) -> Result<(), StoreError> {
+        self.changed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.unindexed.clear()?;
+        Ok(())
+    }
+
     /// How many listings, vendors and posts `site` has.
     pub fn counts(&self, site: &str) -> (usize, usize, usize) {
         let prefix = keys::site_prefix(site);
@@ -169,6 +273,60 @@ impl Store {
             self.posts.scan_prefix(&prefix).count(),
         )
     }
+}
+
+/// Which tree a record lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Listing,
+    Vendor,
+    Post,
+}
+
+impl RecordKind {
+    fn tag(self) -> u8 {
+        match self {
+            RecordKind::Listing => b'l',
+            RecordKind::Vendor => b'v',
+            RecordKind::Post => b'p',
+        }
+    }
+
+    /// The record's key in the index queue: its kind, then its own key.
+    fn unindexed_key(self, key: &[u8]) -> Vec<u8> {
+        let mut k = Vec::with_capacity(key.len() + 1);
+        k.push(self.tag());
+        k.extend_from_slice(key);
+        k
+    }
+
+    fn split_unindexed_key(marker: &[u8]) -> Option<(RecordKind, &[u8])> {
+        let (tag, key) = marker.split_first()?;
+        let kind = match tag {
+            b'l' => RecordKind::Listing,
+            b'v' => RecordKind::Vendor,
+            b'p' => RecordKind::Post,
+            _ => return None,
+        };
+        Some((kind, key))
+    }
+
+    fn decode(self, key: &[u8], value: &[u8]) -> Result<StoredRecord, StoreError> {
+        Ok(match self {
+            RecordKind::Listing => StoredRecord::Listing(decode(key, value)?),
+            RecordKind::Vendor => StoredRecord::Vendor(decode(key, value)?),
+            RecordKind::Post => StoredRecord::Post(decode(key, value)?),
+        })
+    }
+}
+
+/// Any kept record. (Serialized with a `type` tag: the watchlist journal keeps them.)
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StoredRecord {
+    Listing(StoredListing),
+    Vendor(StoredVendor),
+    Post(StoredPost),
 }
 
 fn get<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>, StoreError> {

@@ -126,34 +126,25 @@ pub enum Change {
     },
 }
 
-/// A record as kept, of any type.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum KeptRecord {
-    Listing(StoredListing),
-    Vendor(StoredVendor),
-    Post(StoredPost),
-}
-
-impl KeptRecord {
+impl super::StoredRecord {
     pub fn site(&self) -> &str {
         match self {
-            KeptRecord::Listing(l) => &l.site,
-            KeptRecord::Vendor(v) => &v.site,
-            KeptRecord::Post(p) => &p.site,
+            super::StoredRecord::Listing(l) => &l.site,
+            super::StoredRecord::Vendor(v) => &v.site,
+            super::StoredRecord::Post(p) => &p.site,
         }
     }
 
     /// Whether both are the same record (same store key), whatever their contents.
-    pub fn same_key(&self, other: &KeptRecord) -> bool {
+    pub fn same_key(&self, other: &super::StoredRecord) -> bool {
         match (self, other) {
-            (KeptRecord::Listing(a), KeptRecord::Listing(b)) => {
+            (super::StoredRecord::Listing(a), super::StoredRecord::Listing(b)) => {
                 a.site == b.site && a.listing.url == b.listing.url
             }
-            (KeptRecord::Vendor(a), KeptRecord::Vendor(b)) => {
+            (super::StoredRecord::Vendor(a), super::StoredRecord::Vendor(b)) => {
                 a.site == b.site && a.handle.to_lowercase() == b.handle.to_lowercase()
             }
-            (KeptRecord::Post(a), KeptRecord::Post(b)) => {
+            (super::StoredRecord::Post(a), super::StoredRecord::Post(b)) => {
                 a.site == b.site
                     && a.post.url == b.post.url
                     && super::post_id(&a.post) == super::post_id(&b.post)
@@ -167,7 +158,7 @@ impl KeptRecord {
 /// is new, and the history events that application recorded for it (in order).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChangedRecord {
-    pub record: KeptRecord,
+    pub record: super::StoredRecord,
     pub new: bool,
     pub changes: Vec<Change>,
 }

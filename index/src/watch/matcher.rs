@@ -35,7 +35,7 @@ use sled::Transactional;
 use super::rules::{words, Rule, RuleKind};
 use crate::outbox::{self, Alert, DedupKey, Hit, Outbox, OutboxError, RecordFacts, What};
 use crate::search::normalize::{contact_forms, handle_norm, onion_host, osa_distance};
-use crate::store::{ChangedRecord, IdentifierKind, KeptRecord, CHANGES_TREE};
+use crate::store::{ChangedRecord, IdentifierKind, StoredRecord, CHANGES_TREE};
 
 /// The tree of per-rule state.
 pub const STATE_TREE: &str = "watch/state";
@@ -130,12 +130,12 @@ struct Seen {
     ships_to: Vec<String>,
 }
 
-fn seen(record: &KeptRecord) -> Seen {
+fn seen(record: &StoredRecord) -> Seen {
     let norm = |k: IdentifierKind, v: &[String]| -> Vec<String> {
         v.iter().map(|x| k.normalize(x)).collect()
     };
     match record {
-        KeptRecord::Listing(l) => Seen {
+        StoredRecord::Listing(l) => Seen {
             site: l.site.clone(),
             handle: l.listing.vendor.clone().filter(|h| !h.trim().is_empty()),
             host: onion_host(&l.listing.url),
@@ -146,7 +146,7 @@ fn seen(record: &KeptRecord) -> Seen {
                 || l.listing.peru.signals.iter().any(|s| s.field == "ships_to"),
             ships_to: l.listing.ships_to.clone(),
         },
-        KeptRecord::Vendor(v) => Seen {
+        StoredRecord::Vendor(v) => Seen {
             site: v.site.clone(),
             handle: Some(v.handle.clone()),
             host: v.url.as_deref().and_then(onion_host),
@@ -156,7 +156,7 @@ fn seen(record: &KeptRecord) -> Seen {
             ships_to_peru: false,
             ships_to: Vec::new(),
         },
-        KeptRecord::Post(p) => Seen {
+        StoredRecord::Post(p) => Seen {
             site: p.site.clone(),
             handle: p.post.author.clone().filter(|h| !h.trim().is_empty()),
             host: onion_host(&p.post.url),
@@ -170,11 +170,11 @@ fn seen(record: &KeptRecord) -> Seen {
 }
 
 /// A stable name for a record, for dedup keys.
-pub fn entity_id(record: &KeptRecord) -> String {
+pub fn entity_id(record: &StoredRecord) -> String {
     match record {
-        KeptRecord::Listing(l) => format!("listing {} {}", l.site, l.listing.url),
-        KeptRecord::Vendor(v) => format!("vendor {} {}", v.site, v.handle.to_lowercase()),
-        KeptRecord::Post(p) => format!(
+        StoredRecord::Listing(l) => format!("listing {} {}", l.site, l.listing.url),
+        StoredRecord::Vendor(v) => format!("vendor {} {}", v.site, v.handle.to_lowercase()),
+        StoredRecord::Post(p) => format!(
             "post {} {} {}",
             p.site,
             p.post.url,
@@ -184,9 +184,9 @@ pub fn entity_id(record: &KeptRecord) -> String {
 }
 
 /// What the mail shows about a record.
-pub fn facts(record: &KeptRecord) -> RecordFacts {
+pub fn facts(record: &StoredRecord) -> RecordFacts {
     match record {
-        KeptRecord::Listing(l) => RecordFacts {
+        StoredRecord::Listing(l) => RecordFacts {
             record_type: "listing".into(),
             site: l.site.clone(),
             url: Some(l.listing.url.clone()),
@@ -202,7 +202,7 @@ pub fn facts(record: &KeptRecord) -> RecordFacts {
             contacts: l.listing.contacts.clone(),
             ..RecordFacts::default()
         },
-        KeptRecord::Vendor(v) => RecordFacts {
+        StoredRecord::Vendor(v) => RecordFacts {
             record_type: "vendor".into(),
             site: v.site.clone(),
             url: v.url.clone(),
@@ -215,7 +215,7 @@ pub fn facts(record: &KeptRecord) -> RecordFacts {
             capture: v.capture.clone(),
             ..RecordFacts::default()
         },
-        KeptRecord::Post(p) => RecordFacts {
+        StoredRecord::Post(p) => RecordFacts {
             record_type: "post".into(),
             site: p.site.clone(),
             url: Some(p.post.url.clone()),
@@ -231,9 +231,9 @@ pub fn facts(record: &KeptRecord) -> RecordFacts {
     }
 }
 
-fn record_text(record: &KeptRecord) -> String {
+fn record_text(record: &StoredRecord) -> String {
     match record {
-        KeptRecord::Listing(l) => {
+        StoredRecord::Listing(l) => {
             let x = &l.listing;
             let mut t = vec![x.title.clone()];
             t.extend(x.description.clone());
@@ -243,8 +243,8 @@ fn record_text(record: &KeptRecord) -> String {
             t.extend(x.ships_to.iter().cloned());
             t.join("\n")
         }
-        KeptRecord::Vendor(v) => v.handle.clone(),
-        KeptRecord::Post(p) => {
+        StoredRecord::Vendor(v) => v.handle.clone(),
+        StoredRecord::Post(p) => {
             let mut t = vec![p.post.body.clone()];
             t.extend(p.post.thread_title.clone());
             t.extend(p.post.author.clone());
@@ -318,9 +318,9 @@ pub fn hits(rule: &Rule, state: &mut VendorState, changed: &ChangedRecord) -> Ve
         }
         RuleKind::PeruScore(threshold) => {
             let score = match record {
-                KeptRecord::Listing(l) => Some(l.listing.peru.score),
-                KeptRecord::Vendor(v) => Some(v.peru.score),
-                KeptRecord::Post(_) => None,
+                StoredRecord::Listing(l) => Some(l.listing.peru.score),
+                StoredRecord::Vendor(v) => Some(v.peru.score),
+                StoredRecord::Post(_) => None,
             };
             if let Some(score) = score.filter(|s| s >= threshold) {
                 out.push(Hit {

@@ -556,7 +556,7 @@ fn gen_vendor(rng: &mut Rng, v: &VendorSeed) -> StoredVendor {
         pgp_fingerprints: vec![v.pgp.clone()],
         contacts: v.contacts.clone(),
         addresses: v.addresses.clone(),
-        listings: Vec::new(),
+        listings_seen: 0,
         listings_shown: rng.below(400),
         peru: peru_score(rng, true),
         first_seen: Timestamp(first),

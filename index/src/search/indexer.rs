@@ -1,12 +1,15 @@
 //! Keeping the search index in step with the store.
 //!
 //! The store notes every record it writes as "not yet indexed", in the same transaction
-//! as the record itself. The indexer upserts changed records as they come, commits in
-//! batches (a commit is costly; investigators can wait a few seconds for a new listing),
-//! and only then clears their notes. So whatever kills the process, the next open finds
+//! as the record itself. The indexer collects the changed records' keys as they come and,
+//! every few seconds, reads each record once (a vendor named by fifty listings crawled in
+//! that window is indexed once, not fifty times), upserts and commits (a commit is
+//! costly; investigators can wait a few seconds for a new listing), and only then clears
+//! their notes. So whatever kills the process, the next open finds
 //! exactly the records the index missed and indexes them; and an index that is missing
 //! or unusable is rebuilt from the store rather than being fatal.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -48,9 +51,9 @@ pub enum Opened {
 pub struct Indexer {
     index: SearchIndex,
     store: Store,
-    /// Queue keys of records upserted but not yet committed.
-    uncommitted: Vec<Vec<u8>>,
-    /// When the oldest uncommitted change was upserted.
+    /// Queue keys of records changed but not yet indexed and committed.
+    pending: BTreeSet<Vec<u8>>,
+    /// When the oldest pending change was noted.
     oldest: Option<Instant>,
     policy: CommitPolicy,
 }
@@ -59,7 +62,7 @@ impl std::fmt::Debug for Indexer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Indexer")
             .field("index", &self.index)
-            .field("uncommitted", &self.uncommitted.len())
+            .field("pending", &self.pending.len())
             .finish()
     }
 }
@@ -89,7 +92,7 @@ impl Indexer {
         let mut indexer = Indexer {
             index,
             store,
-            uncommitted: Vec::new(),
+            pending: BTreeSet::new(),
             oldest: None,
             policy,
         };
@@ -99,12 +102,9 @@ impl Indexer {
                 why,
             },
             None => {
-                let left = indexer.store.unindexed()?;
+                let left = indexer.store.unindexed_keys()?;
                 let caught_up = left.len();
-                for (key, record) in left {
-                    indexer.index.upsert_record(&record)?;
-                    indexer.uncommitted.push(key);
-                }
+                indexer.pending.extend(left);
                 if caught_up > 0 {
                     indexer.commit()?;
                 }
@@ -114,24 +114,21 @@ impl Indexer {
         Ok((indexer, opened))
     }
 
-    /// Upserts every record the store changed since the last call. Returns how many.
+    /// Notes the records the store changed since the last call; they are indexed at the
+    /// next commit. Returns how many records are pending.
     pub fn index_changes(&mut self) -> Result<usize, SearchError> {
-        let changed = self.store.take_changed()?;
-        let n = changed.len();
-        for (key, record) in changed {
-            self.index.upsert_record(&record)?;
-            self.uncommitted.push(key);
-        }
-        if n > 0 && self.oldest.is_none() {
+        let changed = self.store.take_changed();
+        if !changed.is_empty() && self.oldest.is_none() {
             self.oldest = Some(Instant::now());
         }
-        Ok(n)
+        self.pending.extend(changed);
+        Ok(self.pending.len())
     }
 
     /// How long until a commit is due: `None` with nothing uncommitted, zero when due now.
     pub fn commit_due_in(&self) -> Option<Duration> {
         let oldest = self.oldest?;
-        if self.uncommitted.len() >= self.policy.max_pending {
+        if self.pending.len() >= self.policy.max_pending {
             return Some(Duration::ZERO);
         }
         Some(self.policy.every.saturating_sub(oldest.elapsed()))
@@ -146,21 +143,34 @@ impl Indexer {
         Ok(false)
     }
 
-    /// Makes every upserted record searchable and durable, then clears the store's
-    /// notes for them.
+    /// Indexes every pending record as it is now, makes it searchable and durable, then
+    /// clears the store's notes for them.
     pub fn commit(&mut self) -> Result<(), SearchError> {
-        self.index.commit()?;
-        self.store.mark_indexed(&self.uncommitted)?;
-        self.uncommitted.clear();
+        self.index_changes()?;
+        let keys: Vec<Vec<u8>> = std::mem::take(&mut self.pending).into_iter().collect();
+        let result = self.upsert_and_commit(&keys);
+        if result.is_err() {
+            // Nothing is lost: the store still lists them as unindexed.
+            self.pending.extend(keys);
+            return result;
+        }
+        self.store.mark_indexed(&keys)?;
         self.oldest = None;
         Ok(())
+    }
+
+    fn upsert_and_commit(&mut self, keys: &[Vec<u8>]) -> Result<(), SearchError> {
+        for (_, record) in self.store.records_for(keys.iter().cloned())? {
+            self.index.upsert_record(&record)?;
+        }
+        self.index.commit()
     }
 
     /// Recreates the index's content from every record in the store.
     pub fn rebuild(&mut self) -> Result<usize, SearchError> {
         let n = self.index.rebuild_from(&self.store)?;
         self.store.mark_all_indexed()?;
-        self.uncommitted.clear();
+        self.pending.clear();
         self.oldest = None;
         Ok(n)
     }

@@ -673,7 +673,7 @@ fn rebuild_gives_the_same_results_as_incremental_indexing() {
             page: p,
         };
         store.apply_page(&obs).unwrap();
-        for (_, record) in store.take_changed().unwrap() {
+        for (_, record) in store.records_for(store.take_changed()).unwrap() {
             incremental.upsert_record(&record).unwrap();
         }
         if i == 2 {
@@ -883,7 +883,7 @@ fn the_indexer_rebuilds_a_missing_index_and_catches_up_after_a_crash() {
         matches!(opened, Opened::Rebuilt { records: 3, .. }),
         "{opened:?}"
     );
-    assert!(store.unindexed().unwrap().is_empty());
+    assert!(store.unindexed_keys().unwrap().is_empty());
 
     // More pages are kept and indexed, but the process dies before the index commits.
     for (i, (site, p, at)) in rest.iter().enumerate() {
@@ -907,7 +907,7 @@ fn the_indexer_rebuilds_a_missing_index_and_catches_up_after_a_crash() {
     )
     .unwrap();
     assert_eq!(opened, Opened::Ready { caught_up: 3 });
-    assert!(store.unindexed().unwrap().is_empty());
+    assert!(store.unindexed_keys().unwrap().is_empty());
     let (_d2, full) = rebuilt(&store);
     assert_eq!(all_results(indexer.index()), all_results(&full));
     assert_eq!(search(indexer.index(), "vendedor:kondor_lima").total, 2);

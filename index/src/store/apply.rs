@@ -101,6 +101,7 @@ struct Tx<'a> {
     pages: &'a TransactionalTree,
     history: &'a TransactionalTree,
     ids: &'a TransactionalTree,
+    vendor_listings: &'a TransactionalTree,
     unindexed: &'a TransactionalTree,
     /// Keys (see [`RecordKind::unindexed_key`]) of the records this attempt wrote.
     written: &'a RefCell<Vec<Vec<u8>>>,
@@ -261,12 +262,23 @@ impl Store {
             &self.pages,
             &self.history,
             &self.ids,
+            &self.vendor_listings,
             &self.unindexed,
             &self.changes,
         );
         let written = RefCell::new(Vec::new());
         let out = unwrap_tx(trees.transaction(
-            |(listings, vendors, posts, pages, history, ids, unindexed, changes)| {
+            |(
+                listings,
+                vendors,
+                posts,
+                pages,
+                history,
+                ids,
+                vendor_listings,
+                unindexed,
+                changes,
+            )| {
                 // A conflict re-runs the closure: only the last attempt's writes count.
                 written.borrow_mut().clear();
                 f(&Tx {
@@ -276,6 +288,7 @@ impl Store {
                     pages,
                     history,
                     ids,
+                    vendor_listings,
                     unindexed,
                     written: &written,
                     changes,
@@ -603,7 +616,7 @@ fn new_vendor(site: &str, handle: &str, at: Timestamp) -> StoredVendor {
         pgp_fingerprints: Vec::new(),
         contacts: Vec::new(),
         addresses: Vec::new(),
-        listings: Vec::new(),
+        listings_seen: 0,
         listings_shown: 0,
         peru: Default::default(),
         first_seen: at,
@@ -623,8 +636,8 @@ fn link_vendor(
 ) -> TxResult<()> {
     let key = keys::vendor(obs.site, handle);
     let before = tx_get::<StoredVendor>(tx.vendors, &key)?;
-    let mut v = match before.clone() {
-        Some(v) => v,
+    let (mut v, created) = match before.clone() {
+        Some(v) => (v, false),
         None => {
             out.applied.vendors_new += 1;
             tx.event(
@@ -636,12 +649,22 @@ fn link_vendor(
                 },
                 None,
             )?;
-            new_vendor(obs.site, handle, obs.at)
+            (new_vendor(obs.site, handle, obs.at), true)
         }
     };
-    union(&mut v.listings, &[listing_url.to_string()]);
-    v.first_seen = v.first_seen.min(obs.at);
-    v.last_seen = v.last_seen.max(obs.at);
+    let link = keys::vendor_listing(obs.site, handle, listing_url);
+    let new_link = tx.vendor_listings.get(&link)?.is_none();
+    if new_link {
+        tx.vendor_listings.insert(link, &[])?;
+        v.listings_seen += 1;
+    }
+    let (first, last) = (v.first_seen.min(obs.at), v.last_seen.max(obs.at));
+    if !new_link && first == v.first_seen && last == v.last_seen && !created {
+        // Nothing to write (the same second's listing pages of a known vendor).
+        return Ok(());
+    }
+    v.first_seen = first;
+    v.last_seen = last;
     tx.put_record(RecordKind::Vendor, &key, &v)?;
     note_vendor(out, before, v, handle);
     Ok(())
@@ -662,7 +685,7 @@ fn note_vendor(out: &mut Outcome, before: Option<StoredVendor>, v: StoredVendor,
             || b.pgp_fingerprints != v.pgp_fingerprints
             || b.contacts != v.contacts
             || b.addresses != v.addresses
-            || b.listings != v.listings
+            || b.listings_seen != v.listings_seen
             || b.listings_shown != v.listings_shown
             || b.peru != v.peru
     });

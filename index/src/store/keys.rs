@@ -32,6 +32,19 @@ pub fn vendor(site: &str, handle: &str) -> Vec<u8> {
     join(&[site.as_bytes(), handle.to_lowercase().as_bytes()])
 }
 
+/// One listing naming a vendor: the vendor's key, then the listing URL.
+pub fn vendor_listing(site: &str, handle: &str, url: &str) -> Vec<u8> {
+    let mut k = vendor_listings_prefix(site, handle);
+    k.extend_from_slice(url.as_bytes());
+    k
+}
+
+pub fn vendor_listings_prefix(site: &str, handle: &str) -> Vec<u8> {
+    let mut k = vendor(site, handle);
+    k.push(SEP);
+    k
+}
+
 pub fn post(site: &str, url: &str, id: &str) -> Vec<u8> {
     join(&[site.as_bytes(), url.as_bytes(), id.as_bytes()])
 }

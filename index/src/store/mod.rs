@@ -51,6 +51,8 @@ pub struct Store {
     pages: Tree,
     history: Tree,
     ids: Tree,
+    /// (site, handle, listing URL) for every listing that names a vendor.
+    vendor_listings: Tree,
     /// Records written since the search index last committed: a key per record (see
     /// [`RecordKind::unindexed_key`]), written in the record's own transaction and removed
     /// once the index has committed it. What is left here after a crash is what the
@@ -97,6 +99,7 @@ impl Store {
             pages: db.open_tree("store/pages")?,
             history: db.open_tree("store/history")?,
             ids: db.open_tree("store/ids")?,
+            vendor_listings: db.open_tree("store/vendor_listings")?,
             unindexed: db.open_tree("store/unindexed")?,
             changed: Arc::default(),
             changes: db.open_tree(CHANGES_TREE)?,
@@ -128,6 +131,19 @@ impl Store {
 
     pub fn posts(&self, site: Option<&str>) -> Result<Vec<StoredPost>, StoreError> {
         scan(&self.posts, site.map(keys::site_prefix))
+    }
+
+    /// The URLs of the listings on `site` that name the vendor, in URL order.
+    pub fn vendor_listings(&self, site: &str, handle: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::vendor_listings_prefix(site, handle);
+        self.vendor_listings
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                Ok(String::from_utf8_lossy(&k[prefix.len()..]).into_owned())
+            })
+            .collect()
     }
 
     /// The changes recorded for one listing (or vendor profile) URL, oldest first.
@@ -197,32 +213,34 @@ impl Store {
         changed.extend(keys);
     }
 
-    /// The records this process changed since the last call, as they are now, with their
-    /// index-queue keys (hand those to [`mark_indexed`](Self::mark_indexed) once the index
-    /// has committed them).
-    pub fn take_changed(&self) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {
-        let keys = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()));
-        self.read_unindexed(keys)
+    /// The index-queue keys of the records this process changed since the last call.
+    /// Read them with [`records_for`](Self::records_for) when they are due, and hand them
+    /// to [`mark_indexed`](Self::mark_indexed) once the index has committed them.
+    pub fn take_changed(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_iter()
+            .collect()
     }
 
-    /// Every record changed but not yet marked indexed — by this process or by one that
-    /// died before its index committed. Forgets this process's own pending changes (they
-    /// are in the answer).
-    pub fn unindexed(&self) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {
+    /// The index-queue keys of every record changed but not yet marked indexed — by this
+    /// process or by one that died before its index committed. Forgets this process's
+    /// own pending changes (they are in the answer).
+    pub fn unindexed_keys(&self) -> Result<Vec<Vec<u8>>, StoreError> {
         self.changed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        let keys = self
+        Ok(self
             .unindexed
             .iter()
             .keys()
             .map(|k| k.map(|k| k.to_vec()))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.read_unindexed(keys)
+            .collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn read_unindexed(
+    /// The records behind index-queue keys, as they are now (keys whose record is gone
+    /// are left out).
+    pub fn records_for(
         &self,
         keys: impl IntoIterator<Item = Vec<u8>>,
     ) -> Result<Vec<(Vec<u8>, StoredRecord)>, StoreError> {

@@ -65,8 +65,10 @@ pub struct StoredVendor {
     pub pgp_fingerprints: Vec<String>,
     pub contacts: Vec<String>,
     pub addresses: Vec<String>,
-    /// Listing URLs on this site that name the vendor.
-    pub listings: Vec<String>,
+    /// How many listings on this site name the vendor (the listings themselves are in
+    /// their own tree, [`super::Store::vendor_listings`], so that this record stays small
+    /// however much the vendor sells: it is rewritten on every listing page).
+    pub listings_seen: usize,
     /// The count the profile page showed, when it showed one.
     pub listings_shown: usize,
     pub peru: PeruScore,
@@ -79,7 +81,7 @@ impl StoredVendor {
     /// What the `listings_count` of search output reports: the larger of what the
     /// profile claimed and what we have seen.
     pub fn listings_count(&self) -> usize {
-        self.listings_shown.max(self.listings.len())
+        self.listings_shown.max(self.listings_seen)
     }
 }
 

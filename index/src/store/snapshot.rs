@@ -21,18 +21,15 @@ impl Store {
                 })
             })
             .collect();
-        let vendors: Vec<Value> = self
-            .vendors(None)?
-            .into_iter()
-            .map(|v| {
-                json!({
-                    "site": v.site, "handle": v.handle, "url": v.url,
-                    "pgp_fingerprints": v.pgp_fingerprints, "contacts": v.contacts,
-                    "addresses": v.addresses, "listings": v.listings,
-                    "listings_count": v.listings_count(), "peru": v.peru,
-                })
-            })
-            .collect();
+        let mut vendors: Vec<Value> = Vec::new();
+        for v in self.vendors(None)? {
+            vendors.push(json!({
+                "site": v.site, "handle": v.handle, "url": v.url,
+                "pgp_fingerprints": v.pgp_fingerprints, "contacts": v.contacts,
+                "addresses": v.addresses, "listings": self.vendor_listings(&v.site, &v.handle)?,
+                "listings_count": v.listings_count(), "peru": v.peru,
+            }));
+        }
         let posts: Vec<Value> = self
             .posts(None)?
             .into_iter()

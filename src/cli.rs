@@ -52,6 +52,12 @@ pub enum Command {
     /// Maintain the search index.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Watchlists: what supervisors are told about by e-mail.
+    #[command(subcommand)]
+    Watch(WatchCommand),
+    /// Alerts the watchlists raised: list them, send what waits, retry refused mail.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Tor: check that the configured transport comes up.
     #[command(subcommand)]
     Tor(TorCommand),
@@ -246,4 +252,85 @@ pub enum IndexCommand {
     /// Recreate the search index from the store (after it was lost or damaged, or to
     /// apply new currency rates).
     Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchCommand {
+    /// Every rule, with the file it comes from.
+    List {
+        /// One JSON object per rule.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a rule (kept in the watchlists folder, file `added-by-cli.toml`).
+    Add(Box<WatchAddArgs>),
+    /// Remove a rule added with `watch add` (rules of hand-written files are edited there).
+    Remove {
+        /// The rule's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(false)))]
+pub struct WatchAddArgs {
+    /// A stable name for the rule (letters, digits, `-`, `_`), unique.
+    pub name: String,
+    /// A vendor's handle: followed across markets, keys, wallets and contacts (case,
+    /// separators, look-alike digits and one typo in 6+ characters do not matter).
+    #[arg(long, group = "what")]
+    pub vendor: Option<String>,
+    /// A crypto address: any record, on any site, that shows it.
+    #[arg(long, group = "what")]
+    pub address: Option<String>,
+    /// A contact: `telegram:@handle`, or a bare `@handle` / `+51987654321` on any platform.
+    #[arg(long, group = "what")]
+    pub contact: Option<String>,
+    /// A PGP fingerprint (40 hex digits).
+    #[arg(long, group = "what")]
+    pub pgp: Option<String>,
+    /// Words that must all appear in a new or changed record (accents and case ignored).
+    #[arg(long, group = "what")]
+    pub query: Option<String>,
+    /// New or changed vendors and listings with at least this Peru score (0 to 1).
+    #[arg(long, group = "what")]
+    pub peru_score: Option<f64>,
+    /// Only records of this site (repeatable).
+    #[arg(long)]
+    pub site: Vec<String>,
+    /// Who gets the mail (repeatable).
+    #[arg(long = "to", required = true)]
+    pub recipients: Vec<String>,
+    /// The mail's language.
+    #[arg(long, default_value = "es", value_parser = ["es", "en"])]
+    pub language: String,
+    /// info, warning or critical (shown first in the subject).
+    #[arg(long, default_value = "warning", value_parser = ["info", "warning", "critical"])]
+    pub severity: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Alerts and where each recipient's mail stands (newest first).
+    List {
+        /// Only mails refused for good (bad address, rejected login), with the reason.
+        #[arg(long)]
+        failed: bool,
+        /// Only mails still waiting to be sent.
+        #[arg(long, conflicts_with = "failed")]
+        waiting: bool,
+        /// At most this many alerts.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per alert.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send every mail that is due now (after the mail server was down, say).
+    Send,
+    /// Queue refused mails again (all, or one alert's) and send them.
+    Retry {
+        /// Only this alert.
+        id: Option<u64>,
+    },
 }

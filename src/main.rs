@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the work failed, 2 bad usage or bad configuration, with one
 //! clear line on stderr saying what and where.
 
+mod alerting;
 mod cli;
 mod commands;
 mod config;

@@ -14,13 +14,17 @@ use centinela_crawler::frontier::Frontier;
 use centinela_crawler::message::{CrawlMessage, Envelope, PageOutcome};
 use centinela_crawler::transport::{self, FetchSettings, Fetcher, Url};
 use centinela_crawler::traps::TrapRules;
+use centinela_index::mail::Deliverer;
+use centinela_index::outbox::Outbox;
 use centinela_index::search::{CommitPolicy, IndexOptions, Indexer, Opened};
 use centinela_index::store::{Applied, Capture, Observation, Store};
 use centinela_index::time::Timestamp;
+use centinela_index::watch::Watcher;
 use centinela_parsers::registry::Registry;
 use centinela_parsers::Extractor;
 use tokio::sync::mpsc;
 
+use crate::alerting;
 use crate::config::{Config, Site};
 
 /// The data dir's layout.
@@ -162,6 +166,75 @@ pub struct Pipeline {
     pub engine: Arc<Engine>,
     pub kept: KeptBySite,
     keeper: tokio::task::JoinHandle<()>,
+    alerts: Option<Alerting>,
+}
+
+/// The alerting side of a crawl: the watchlist matcher runs in the keeper; the deliverer
+/// sends from the outbox while the crawl goes on.
+struct Alerting {
+    outbox: Outbox,
+    deliverer: Deliverer,
+    destination: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<Result<(), centinela_index::mail::MailError>>,
+    enqueued: Enqueued,
+}
+
+/// The ids of the alerts this crawl raised.
+type Enqueued = Arc<Mutex<Vec<u64>>>;
+
+/// What a crawl's alerting did, for the summary.
+#[derive(Clone, Debug, Default)]
+pub struct AlertSummary {
+    /// Whether watchlists were configured (nothing else here means anything without).
+    pub watching: bool,
+    /// The alerts the watchlists raised during this crawl: (subject, recipients).
+    pub raised: Vec<(String, Vec<String>)>,
+    /// Their mails, by where they stand.
+    pub sent: usize,
+    pub waiting: usize,
+    pub failed: usize,
+    /// Why the latest waiting or failed mail did not go.
+    pub last_error: Option<String>,
+    /// The SMTP server or mailbox folder.
+    pub destination: String,
+    /// Why delivery could not run at all.
+    pub delivery_error: Option<String>,
+}
+
+impl AlertSummary {
+    /// One line: what was raised and what became of its mails.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{} alert(s) raised; {} mail(s) delivered to {}",
+            self.raised.len(),
+            self.sent,
+            self.destination
+        );
+        if self.waiting > 0 {
+            s.push_str(&format!(
+                "; {} waiting to be retried (`centinela alerts send`)",
+                self.waiting
+            ));
+        }
+        if self.failed > 0 {
+            s.push_str(&format!(
+                "; {} refused for good (`centinela alerts list --failed`)",
+                self.failed
+            ));
+        }
+        if let Some(e) = self
+            .last_error
+            .as_ref()
+            .filter(|_| self.waiting + self.failed > 0)
+        {
+            s.push_str(&format!("; last error: {e}"));
+        }
+        if let Some(e) = &self.delivery_error {
+            s.push_str(&format!("; {e}"));
+        }
+        s
+    }
 }
 
 impl Pipeline {
@@ -198,28 +271,84 @@ impl Pipeline {
         let registry = Arc::new(Registry::new(Extractor::new(cfg.lexicon.clone())));
         let (tx, rx) = mpsc::channel(256);
         let kept: KeptBySite = Arc::default();
-        let keeper = tokio::spawn(keep(store.clone(), warc.clone(), rx, kept.clone(), indexer));
+        let (watcher, alerts) = if cfg.rules.is_empty() {
+            (None, None)
+        } else {
+            let outbox = Outbox::open(&db)?;
+            let watcher = Watcher::open(&db, cfg.rules.clone(), &outbox)?;
+            let deliverer = alerting::deliverer(cfg, data, &outbox)?;
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let runner = deliverer.clone();
+            let running = tokio::spawn(async move {
+                runner
+                    .run(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+            });
+            let enqueued: Enqueued = Arc::default();
+            (
+                Some((watcher, enqueued.clone())),
+                Some(Alerting {
+                    outbox,
+                    deliverer,
+                    destination: alerting::destination(cfg, data),
+                    stop,
+                    running,
+                    enqueued,
+                }),
+            )
+        };
+        let keeper = tokio::spawn(keep(
+            store.clone(),
+            warc.clone(),
+            rx,
+            kept.clone(),
+            indexer,
+            watcher,
+        ));
         let engine = Arc::new(Engine::new(fetcher, frontier.clone(), warc, registry, tx));
         Ok(Pipeline {
             store,
             engine,
             kept,
             keeper,
+            alerts,
         })
     }
 
-    /// Stops the keeper once every result has been kept.
-    pub async fn close(self) -> anyhow::Result<()> {
+    /// Stops the keeper once every result has been kept, then delivers the alerts that
+    /// are due (one last round: a mail server that is down does not hold the crawl up;
+    /// its alerts wait in the outbox for `centinela alerts send` or the daemon).
+    pub async fn close(self) -> anyhow::Result<AlertSummary> {
         let Pipeline {
             engine,
             keeper,
             store,
+            alerts,
             ..
         } = self;
         drop(engine);
         keeper.await.context("the keeper task failed")?;
         store.flush().await?;
-        Ok(())
+        let Some(a) = alerts else {
+            return Ok(AlertSummary::default());
+        };
+        let _ = a.stop.send(());
+        let delivery_error = match a.running.await {
+            Ok(Err(e)) => Some(format!("alert delivery stopped: {e}")),
+            Err(e) => Some(format!("alert delivery stopped: {e}")),
+            Ok(Ok(())) => match a.deliverer.deliver_due().await {
+                Ok(_) => None,
+                Err(e) => Some(format!("alert delivery failed: {e}")),
+            },
+        };
+        a.outbox.flush().await?;
+        let ids = std::mem::take(&mut *a.enqueued.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut summary = alerting::summarize(&a.outbox, &ids)?;
+        summary.destination = a.destination;
+        summary.delivery_error = delivery_error;
+        Ok(summary)
     }
 }
 
@@ -246,7 +375,9 @@ async fn keep(
     mut rx: mpsc::Receiver<Envelope>,
     kept: KeptBySite,
     indexer: Indexer,
+    watcher: Option<(Watcher, Enqueued)>,
 ) {
+    let journal = watcher.is_some();
     let mut indexer = Some(indexer);
     let mut batch: Vec<Envelope> = Vec::with_capacity(64);
     loop {
@@ -271,7 +402,7 @@ async fn keep(
         let mut results = Vec::with_capacity(batch.len());
         for env in &batch {
             results.push(match &evidence {
-                Ok(()) => apply(&store, &env.message, &kept),
+                Ok(()) => apply(&store, &env.message, &kept, journal),
                 Err(e) => Err(e.clone()),
             });
         }
@@ -282,6 +413,20 @@ async fn keep(
                 (Ok(()), r) => r,
             };
             let _ = env.kept.send(answer);
+        }
+        if let Some((w, enqueued)) = &watcher {
+            // Matched after the batch is durable; what a crash interrupts here is still in
+            // the store's journal and is matched on the next run.
+            match w.process_pending() {
+                Ok(ids) => enqueued
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(ids),
+                Err(e) => eprintln!(
+                    "centinela: watchlist matching failed: {e}; the changes stay journaled \
+                     and are matched on the next run"
+                ),
+            }
         }
         index_step(&mut indexer, |i| i.index_changes().map(|_| ()));
         index_step(&mut indexer, |i| i.commit_if_due().map(|_| ()));
@@ -314,7 +459,14 @@ fn index_failed(e: &centinela_index::search::SearchError) {
     );
 }
 
-fn apply(store: &Store, message: &CrawlMessage, kept: &KeptBySite) -> Result<(), String> {
+/// Applies one result to the store; with `journal`, changed records are also journaled
+/// for the watchlist matcher (in the same transaction).
+fn apply(
+    store: &Store,
+    message: &CrawlMessage,
+    kept: &KeptBySite,
+    journal: bool,
+) -> Result<(), String> {
     let add = |site: &str, applied: Applied, disappeared: u32| {
         let mut k = kept.lock().unwrap_or_else(|p| p.into_inner());
         let e = k.entry(site.to_string()).or_default();
@@ -327,14 +479,18 @@ fn apply(store: &Store, message: &CrawlMessage, kept: &KeptBySite) -> Result<(),
             match &p.outcome {
                 PageOutcome::Parsed { page } => {
                     let capture = capture_of(&p.capture, p.at);
-                    let applied = store
-                        .apply_page(&Observation {
-                            site: &p.site,
-                            at,
-                            capture: &capture,
-                            page,
-                        })
-                        .map_err(|e| e.to_string())?;
+                    let obs = Observation {
+                        site: &p.site,
+                        at,
+                        capture: &capture,
+                        page,
+                    };
+                    let applied = if journal {
+                        store.apply_page_changes(&obs).map(|(a, _)| a)
+                    } else {
+                        store.apply_page(&obs)
+                    }
+                    .map_err(|e| e.to_string())?;
                     add(&p.site, applied, 0);
                 }
                 PageOutcome::Unchanged => store

@@ -74,8 +74,8 @@ async fn the_sample_sites_with_the_example_watchlist_make_exactly_the_expected_m
     let Some(server) = smtpd::start(port, &tmp.path().join("server"), None) else {
         return;
     };
-    let rules = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/watchlists"))
-        .expect("the example watchlist reads cleanly");
+    let rules =
+        load_dir(&repo().join("samples/watchlists")).expect("the example watchlist reads cleanly");
     let db = open_db(&tmp.path().join("db")).expect("db");
     let store = Store::open(&db).expect("store");
     let outbox = Outbox::open(&db).expect("outbox");

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::cli::{CrawlArgs, Global};
 use crate::config::{self, Config};
-use crate::pipeline::{self, DataDir, Kept, Pipeline};
+use crate::pipeline::{self, AlertSummary, DataDir, Kept, Pipeline};
 
 pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let cfg = match config::load_or_report(&global.config) {
@@ -32,7 +32,7 @@ pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let bars = !args.json && std::io::stderr().is_terminal();
-    let outcome = runtime.block_on(crawl(&cfg, &data, &names, args.resume, bars))?;
+    let (outcome, alerts) = runtime.block_on(crawl(&cfg, &data, &names, args.resume, bars))?;
     if args.json {
         for s in &outcome {
             println!("{}", summary_json(s));
@@ -40,6 +40,7 @@ pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_table(&outcome);
     }
+    report_alerts(&alerts);
     Ok(if outcome.iter().any(|s| s.failed.is_some()) {
         ExitCode::from(1)
     } else {
@@ -81,15 +82,24 @@ pub struct SiteSummary {
     pub failed: Option<String>,
 }
 
-/// Crawls `names` concurrently (each site at its own pace) and returns their summaries.
-/// With `resume_only`, sites whose last pass ended are left out.
+/// Says on stderr what the watchlists raised and where the mails went (stdout stays the
+/// crawl summary that other tools read).
+pub fn report_alerts(a: &AlertSummary) {
+    if a.watching {
+        eprintln!("alerts: {}", a.line());
+    }
+}
+
+/// Crawls `names` concurrently (each site at its own pace) and returns their summaries,
+/// and what the watchlists raised. With `resume_only`, sites whose last pass ended are
+/// left out.
 pub async fn crawl(
     cfg: &Config,
     data: &DataDir,
     names: &[String],
     resume_only: bool,
     bars: bool,
-) -> anyhow::Result<Vec<SiteSummary>> {
+) -> anyhow::Result<(Vec<SiteSummary>, AlertSummary)> {
     let transport_bar = bars && cfg.main.transport.kind.is_tor();
     let pipeline = Pipeline::open(cfg, data, move |p| {
         if transport_bar {
@@ -152,13 +162,13 @@ pub async fn crawl(
     }
     let store = pipeline.store.clone();
     let kept = pipeline.kept.clone();
-    pipeline.close().await?;
+    let alerts = pipeline.close().await?;
     let kept = kept.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for s in &mut out {
         s.kept = kept.get(&s.site).copied().unwrap_or_default();
         (s.listings, s.vendors, s.posts) = store.counts(&s.site);
     }
-    Ok(out)
+    Ok((out, alerts))
 }
 
 async fn draw_bar(bar: indicatif::ProgressBar, progress: Arc<SiteProgress>) {

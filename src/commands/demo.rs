@@ -38,7 +38,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         .await?;
         if args.serve {
             std::fs::create_dir_all(&args.dir)?;
-            let config = manifest::write_config(&args.dir, &sites, server.port(), args.delay_ms)?;
+            let config =
+                manifest::write_config(&args.dir, &samples, &sites, server.port(), args.delay_ms)?;
             // Whoever started us may stop reading; serving goes on regardless.
             let mut out = std::io::stdout();
             let _ = writeln!(
@@ -61,7 +62,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             eprintln!("centinela: {msg}");
             return Ok(ExitCode::from(2));
         }
-        let config_path = manifest::write_config(&args.dir, &sites, server.port(), 0)?;
+        let config_path = manifest::write_config(&args.dir, &samples, &sites, server.port(), 0)?;
         let cfg = match config::load(&config_path) {
             Ok(c) => c,
             Err(problems) => {
@@ -79,7 +80,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         println!("(direct transport: loopback only — nothing leaves this machine)\n");
         let names: Vec<String> = cfg.sites.iter().map(|s| s.name().to_string()).collect();
         let data = DataDir::new(cfg.data_dir.clone());
-        let summaries =
+        let (summaries, alerts) =
             crawl::crawl(&cfg, &data, &names, false, std::io::stderr().is_terminal()).await?;
         crawl::print_table(&summaries);
         drop(server);
@@ -87,6 +88,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let store = Store::open(&db)?;
         findings(&store, &data)?;
         searched(&data);
+        mailed(&alerts, &cfg.watchlists_dir);
         next_steps(&config_path, &samples);
         Ok(if summaries.iter().any(|s| s.failed.is_some()) {
             ExitCode::from(1)
@@ -214,6 +216,25 @@ fn searched(data: &DataDir) {
             }
         }
         Err(e) => println!("\nSearch index: {e}"),
+    }
+}
+
+/// What the example watchlist raised, and where its mails are.
+fn mailed(alerts: &crate::pipeline::AlertSummary, watchlists: &Path) {
+    println!(
+        "\nWatchlist alerts (the example rules in {}): {}",
+        watchlists.display(),
+        alerts.line()
+    );
+    for (subject, to) in alerts.raised.iter().take(8) {
+        println!(
+            "  {:<70} → {}",
+            truncate(&clean(subject), 70),
+            clean(&to.join(", "))
+        );
+    }
+    if alerts.raised.len() > 8 {
+        println!("  … and {} more", alerts.raised.len() - 8);
     }
 }
 

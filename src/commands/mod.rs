@@ -1,5 +1,6 @@
 //! One module per command; each returns the process exit code.
 
+mod alerts;
 mod config_check;
 pub mod crawl;
 mod demo;
@@ -11,6 +12,7 @@ mod sites;
 mod text;
 mod tor_check;
 mod vendor;
+mod watch;
 
 use crate::cli::{Cli, Command, ConfigCommand, IndexCommand, TorCommand};
 use std::process::ExitCode;
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(&cli.global, &args),
         Command::Vendor(args) => vendor::run(&cli.global, &args),
         Command::Index(IndexCommand::Rebuild) => index::rebuild(&cli.global),
+        Command::Watch(cmd) => watch::run(&cli.global, &cmd),
+        Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }

@@ -28,6 +28,10 @@ pub struct Config {
     pub lexicon: Lexicon,
     /// `storage.data_dir` resolved against the config file's folder (or `--data-dir`).
     pub data_dir: PathBuf,
+    /// `alerts.watchlists` resolved against the config file's folder.
+    pub watchlists_dir: PathBuf,
+    /// The watchlist rules in that folder.
+    pub rules: Vec<centinela_index::watch::Rule>,
 }
 
 #[derive(Debug)]
@@ -130,6 +134,36 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         }
     }
     problems.extend(validate::across_sites(&sites));
+
+    let watchlists_dir = base.join(&main.alerts.watchlists);
+    let rules = match centinela_index::watch::load_dir(&watchlists_dir) {
+        Ok(rules) => {
+            for r in &rules {
+                for s in &r.sites {
+                    if !sites.iter().any(|site| site.name() == s) {
+                        let file = r.source.clone().unwrap_or(watchlists_dir.clone());
+                        problems.push(Diagnostic::whole_file(
+                            &file,
+                            format!(
+                                "rule {:?} names the site {s:?}, which is not configured",
+                                r.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            rules
+        }
+        Err(errors) => {
+            problems.extend(errors.0.into_iter().map(|e| Diagnostic {
+                file: e.file,
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            }));
+            Vec::new()
+        }
+    };
     problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
 
     match lexicon {
@@ -139,6 +173,8 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
             main,
             sites,
             lexicon,
+            watchlists_dir,
+            rules,
         }),
         _ => Err(problems),
     }

@@ -18,7 +18,39 @@ pub struct MainFile {
     pub transport: centinela_crawler::transport::TransportConfig,
     pub smtp: Option<Smtp>,
     #[serde(default)]
+    pub alerts: Alerts,
+    #[serde(default)]
     pub web: Web,
+}
+
+/// Watchlists and how their alerts are delivered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// The folder of watchlist files (`*.toml`), relative to the main file.
+    #[serde(default = "default_watchlists")]
+    pub watchlists: String,
+    /// Without `[smtp]`: the folder alert mails are written to (`.eml` files), relative
+    /// to the main file. Default: `mailbox/` in the data dir.
+    pub mailbox: Option<String>,
+    /// One mail per recipient per this many minutes, listing every alert of the
+    /// interval, instead of one mail per alert. 0 (default): at once.
+    #[serde(default)]
+    pub digest_minutes: u32,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            watchlists: default_watchlists(),
+            mailbox: None,
+            digest_minutes: 0,
+        }
+    }
+}
+
+fn default_watchlists() -> String {
+    "watchlists".to_string()
 }
 
 #[derive(Debug, Deserialize)]

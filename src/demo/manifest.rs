@@ -68,10 +68,24 @@ pub fn load(samples: &Path) -> anyhow::Result<Vec<SampleSite>> {
 /// transport, each onion host mapped to the loopback server.
 pub fn write_config(
     dir: &Path,
+    samples: &Path,
     sites: &[SampleSite],
     port: u16,
     delay_ms: u32,
 ) -> anyhow::Result<PathBuf> {
+    // The example watchlist; its mails go to the mailbox folder (no SMTP server).
+    let watchlists = dir.join("watchlists");
+    std::fs::create_dir_all(&watchlists)
+        .with_context(|| format!("cannot create {}", watchlists.display()))?;
+    let examples = samples.join("watchlists");
+    if let Ok(entries) = std::fs::read_dir(&examples) {
+        for e in entries.filter_map(Result::ok) {
+            if e.path().extension().is_some_and(|x| x == "toml") {
+                std::fs::copy(e.path(), watchlists.join(e.file_name()))
+                    .with_context(|| format!("cannot copy {}", e.path().display()))?;
+            }
+        }
+    }
     let sites_dir = dir.join("sites");
     std::fs::create_dir_all(&sites_dir)
         .with_context(|| format!("cannot create {}", sites_dir.display()))?;
@@ -89,6 +103,8 @@ pub fn write_config(
     let main = format!(
         "# Written by `centinela demo`: the sample sites, served on this machine.\n\
          [storage]\ndata_dir = \"data\"\n\n[sites]\ndir = \"sites\"\nperu_lexicon = \"peru.toml\"\n\n\
+         # The example watchlist; without [smtp] its mails are written to data/mailbox/.\n\
+         [alerts]\nwatchlists = \"watchlists\"\n\n\
          # The direct transport reaches loopback only; each sample onion host is mapped to the\n\
          # demo's local server (test-only: `config check` says so).\n\
          [transport]\nkind = \"direct\"\n\n[transport.loopback_hosts]\n{hosts}"

@@ -454,6 +454,20 @@ impl Outbox {
         })
     }
 
+    /// `centinela alerts send`: a person says the mail server is back, so every waiting
+    /// delivery is due now rather than at the end of its back-off. Returns how many.
+    pub fn due_now(&self) -> Result<usize, OutboxError> {
+        let waiting: Vec<Delivery> = self
+            .queued()?
+            .into_iter()
+            .filter(|d| d.next_attempt_ms > 0)
+            .collect();
+        for d in &waiting {
+            self.update(d.alert_id, &d.recipient, |d| d.next_attempt_ms = 0)?;
+        }
+        Ok(waiting.len())
+    }
+
     /// `centinela alerts retry`: puts failed deliveries back in the queue, due now (all
     /// of them, or those of one alert). Returns how many. Sent ones are never re-queued.
     pub fn retry_failed(&self, only: Option<u64>) -> Result<usize, OutboxError> {

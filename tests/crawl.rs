@@ -7,10 +7,11 @@
 
 mod support;
 
+use support::Served;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,68 +19,6 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_centinela");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const ANDINO: &str = "fmy3lmrog4mkokadnrmidlpzz72tg5xgmlly2ruvlrgv25jsnqbwbkqd.onion";
-
-/// `centinela demo --serve`: the sample sites on a loopback port, and the configuration
-/// that crawls them. Stopped when dropped.
-struct Served {
-    child: Child,
-    /// Kept open: the server must be able to go on writing to its standard output.
-    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    config: PathBuf,
-    dir: PathBuf,
-}
-
-impl Served {
-    fn start(dir: &Path, samples: &Path, delay_ms: u32) -> Served {
-        let mut child = Command::new(BIN)
-            .args(["demo", "--serve", "--delay-ms", &delay_ms.to_string()])
-            .arg("--dir")
-            .arg(dir)
-            .arg("--samples")
-            .arg(samples)
-            .arg("--access-log")
-            .arg(dir.join("access.log"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let config = loop {
-            let line = lines.next().expect("server said nothing").unwrap();
-            if let Some(path) = line.strip_prefix("config=") {
-                break PathBuf::from(path);
-            }
-        };
-        Served {
-            child,
-            _stdout: lines,
-            config,
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// Requests the server has seen: `host path` → count.
-    fn requests(&self) -> BTreeMap<String, usize> {
-        let mut out = BTreeMap::new();
-        let log = std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default();
-        for line in log.lines() {
-            let key: Vec<&str> = line.split(' ').take(2).collect();
-            *out.entry(key.join(" ")).or_default() += 1;
-        }
-        out
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn samples() -> PathBuf {
     Path::new(ROOT).join("samples")

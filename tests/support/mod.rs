@@ -2,7 +2,12 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_centinela");
 
 /// The warcio executable: `CENTINELA_WARCIO`, else the venv `scripts/test` makes, else
 /// `PATH`. Without it the check is skipped with a message — unless
@@ -50,5 +55,68 @@ pub fn chmod_600(path: &Path) {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// `centinela demo --serve`: the sample sites on a loopback port, and the configuration
+/// that crawls them. Stopped when dropped.
+pub struct Served {
+    child: Child,
+    /// Kept open: the server must be able to go on writing to its standard output.
+    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    pub config: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Served {
+    pub fn start(dir: &Path, samples: &Path, delay_ms: u32) -> Served {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut child = Command::new(BIN)
+            .args(["demo", "--serve", "--delay-ms", &delay_ms.to_string()])
+            .arg("--dir")
+            .arg(dir)
+            .arg("--samples")
+            .arg(samples)
+            .arg("--access-log")
+            .arg(dir.join("access.log"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let config = loop {
+            let line = lines.next().expect("server said nothing").unwrap();
+            if let Some(path) = line.strip_prefix("config=") {
+                break PathBuf::from(path);
+            }
+        };
+        Served {
+            child,
+            _stdout: lines,
+            config,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Requests the server has seen: `host path` → count.
+    pub fn requests(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        let log = std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default();
+        for line in log.lines() {
+            let key: Vec<&str> = line.split(' ').take(2).collect();
+            *out.entry(key.join(" ")).or_default() += 1;
+        }
+        out
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

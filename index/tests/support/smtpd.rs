@@ -54,7 +54,15 @@ pub fn free_port() -> u16 {
 /// Starts the server on `port`, saving messages under `dir`; `None` when it cannot run.
 fn try_start(port: u16, dir: &Path, auth: Option<(&str, &str)>) -> Result<Smtpd, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtpd.py");
+    // This file serves the index crate's tests and the workspace's (tests/alerts.rs).
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = [
+        manifest.join("tests/support/smtpd.py"),
+        manifest.join("index/tests/support/smtpd.py"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .ok_or("tests/support/smtpd.py not found")?;
     let mut cmd = Command::new(python());
     cmd.arg(&script)
         .arg(port.to_string())

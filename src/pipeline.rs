@@ -50,6 +50,15 @@ impl DataDir {
     }
 }
 
+/// Opens the data dir's database for a command that needs the store to itself (sled
+/// allows one process at a time).
+pub fn open_db(data: &DataDir) -> anyhow::Result<centinela_index::store::Db> {
+    centinela_index::store::open_db(&data.db()).with_context(|| {
+        "the store is in use by another centinela process (a crawl or the daemon); \
+         stop it first"
+    })
+}
+
 /// The index settings of a crawl: one writer thread and a modest buffer, because the
 /// keeper commits every few seconds and the cores belong to the crawl.
 pub fn keeper_index_options() -> IndexOptions {
@@ -176,7 +185,7 @@ struct Alerting {
     deliverer: Deliverer,
     destination: String,
     stop: tokio::sync::oneshot::Sender<()>,
-    running: tokio::task::JoinHandle<Result<(), centinela_index::mail::MailError>>,
+    running: tokio::sync::oneshot::Receiver<Result<(), String>>,
     enqueued: Enqueued,
 }
 
@@ -278,14 +287,28 @@ impl Pipeline {
             let watcher = Watcher::open(&db, cfg.rules.clone(), &outbox)?;
             let deliverer = alerting::deliverer(cfg, data, &outbox)?;
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            // Mail goes out on a thread of its own: on the crawl's runtime the deliverer
+            // would be one task among dozens of busy crawl workers, and alerts would wait
+            // behind them for as long as the crawl saturates the cores.
             let runner = deliverer.clone();
-            let running = tokio::spawn(async move {
-                runner
-                    .run(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-            });
+            let (done, running) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("alert-delivery".into())
+                .spawn(move || {
+                    let result = match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt
+                            .block_on(runner.run(async {
+                                let _ = stopped.await;
+                            }))
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("cannot start its runtime: {e}")),
+                    };
+                    let _ = done.send(result);
+                })
+                .context("cannot start the alert delivery thread")?;
             let enqueued: Enqueued = Arc::default();
             (
                 Some((watcher, enqueued.clone())),

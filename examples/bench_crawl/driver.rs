@@ -63,6 +63,10 @@ USAGE: bench_crawl [OPTIONS]
   --skip-centinela    only run the Scrapy baseline
   --skip-scrapy       only run Centinela
   --timeout-secs S    kill a crawler still running after S seconds (default 1800)
+  --alerts            issue 7's latency figure: crawl (Centinela only) with a watchlist
+                      that matches ~1 listing in 8 and [smtp] at aiosmtpd on loopback
+                      (the --python venv needs `pip install aiosmtpd`); prints the time
+                      from each alert's creation to the server accepting its mail
   --keep              keep the temporary folder (configs, data, scrapy.jsonl)
   -h, --help          this text
 ";
@@ -80,6 +84,7 @@ pub struct Options {
     pub skip_scrapy: bool,
     pub timeout: Duration,
     pub keep: bool,
+    pub alerts: bool,
 }
 
 impl Default for Options {
@@ -95,6 +100,7 @@ impl Default for Options {
             skip_scrapy: false,
             timeout: Duration::from_secs(1800),
             keep: false,
+            alerts: false,
         }
     }
 }
@@ -154,6 +160,10 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> anyhow::Result<Par
             "--skip-centinela" => o.skip_centinela = true,
             "--skip-scrapy" => o.skip_scrapy = true,
             "--keep" => o.keep = true,
+            "--alerts" => {
+                o.alerts = true;
+                o.skip_scrapy = true;
+            }
             other => bail!("unknown argument {other:?}"),
         }
     }
@@ -825,6 +835,18 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         .context("creating a temporary folder")?;
     let work = tmp.path().to_path_buf();
     let config = write_config(&work, &lexicon, addr.port(), max_pages, o.concurrency)?;
+    let smtpd = if o.alerts {
+        let python = o
+            .python
+            .clone()
+            .or_else(|| std::env::var_os("CENTINELA_SCRAPY_PYTHON").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/var/cache/centinela-venv/bin/python3"));
+        let server = crate::alerts::start_server(&repo, &python, &work)?;
+        crate::alerts::configure(&config, server.port)?;
+        Some(server)
+    } else {
+        None
+    };
 
     println!(
         "synthetic market: {} listings, {pages} pages, mean {:.1} KiB/page; server http://{addr}/ \
@@ -874,6 +896,9 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         results.push(("scrapy", r));
     }
     print!("{}", render_report(&market, &results));
+    if let (Some(server), Some(bin)) = (&smtpd, &centinela) {
+        crate::alerts::report(bin, &config, server)?;
+    }
 
     if o.keep {
         let kept = tmp.keep();

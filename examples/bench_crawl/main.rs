@@ -10,6 +10,7 @@
 //! outcome to Centinela's exit codes (0 success, 1 the work failed, 2 bad usage).
 #![forbid(unsafe_code)]
 
+mod alerts;
 mod driver;
 mod server;
 mod site;

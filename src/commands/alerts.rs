@@ -26,9 +26,7 @@ pub fn run(global: &Global, cmd: &AlertsCommand) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let db = centinela_index::store::open_db(&data.db()).with_context(|| {
-        "the store is in use by another centinela process (a crawl or the daemon)"
-    })?;
+    let db = crate::pipeline::open_db(&data)?;
     let outbox = Outbox::open(&db)?;
     match cmd {
         AlertsCommand::List {

@@ -24,10 +24,7 @@ pub fn rebuild(global: &Global) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let db = centinela_index::store::open_db(&data.db()).with_context(|| {
-        "the store is in use by another centinela process (a crawl or the daemon); \
-         stop it first"
-    })?;
+    let db = crate::pipeline::open_db(&data)?;
     let store = Store::open(&db)?;
     let started = Instant::now();
     // Bulk loading: every core and a large buffer (the writer budget is a ceiling).

@@ -197,16 +197,7 @@ fn write_json(out: &mut impl Write, results: &SearchResults) -> std::io::Result<
     Ok(())
 }
 
-fn s<'a>(r: &'a Value, k: &str) -> &'a str {
-    r.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-fn list(r: &Value, k: &str) -> Vec<String> {
-    r.get(k)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(clean).collect())
-        .unwrap_or_default()
-}
+use crate::commands::text::{field as s, field_list as list};
 
 /// Listing title, vendor handle or thread title.
 fn title(r: &Value) -> &str {

@@ -41,6 +41,28 @@ fn is_invisible(c: char) -> bool {
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// A string field of a JSON record (`""` when absent), as stored: clean it to print.
+pub fn field<'a>(record: &'a serde_json::Value, key: &str) -> &'a str {
+    record
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+}
+
+/// A list-of-strings field of a JSON record, each item cleaned for printing.
+pub fn field_list(record: &serde_json::Value, key: &str) -> Vec<String> {
+    record
+        .get(key)
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(clean)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// At most `n` characters of `s`, with `…` when cut.
 pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {

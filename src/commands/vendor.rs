@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use centinela_index::search::{LinkedVendor, VendorProfile};
-use serde_json::Value;
 
 use crate::cli::{Global, VendorArgs};
 use crate::commands::search::open_for_reading;
@@ -46,16 +45,7 @@ pub fn run(global: &Global, args: &VendorArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn s<'a>(r: &'a Value, k: &str) -> &'a str {
-    r.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-fn list(r: &Value, k: &str) -> Vec<String> {
-    r.get(k)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(clean).collect())
-        .unwrap_or_default()
-}
+use crate::commands::text::{field as s, field_list as list};
 
 fn day(t: Option<&str>) -> String {
     t.and_then(|t| t.get(..10)).unwrap_or("-").to_string()

@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use sled::Tree;
 
+/// The database the store, the crawl's frontier and the outbox share.
+pub use sled::Db;
+
 pub use apply::{post_id, Applied, Observation, CHANGES_TREE};
 pub use records::{
     Availability, Capture, Change, ChangedRecord, HistoryEvent, IdentifierKind, RecordRef,

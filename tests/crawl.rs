@@ -461,3 +461,61 @@ fn a_crawl_killed_at_any_moment_resumes_and_ends_like_an_uninterrupted_one() {
         }
     }
 }
+
+/// The operator presses Ctrl-C in the middle of a crawl: it stops within seconds, keeps
+/// what it fetched, says how to go on, and `crawl --resume` ends like an uninterrupted
+/// crawl.
+#[test]
+fn ctrl_c_stops_a_crawl_cleanly_and_resume_finishes_it() {
+    const DELAY_MS: u32 = 150;
+    let calm_dir = tempfile::tempdir().unwrap();
+    let calm = Served::start(calm_dir.path(), &samples(), DELAY_MS);
+    crawl(&calm.config);
+    let expected = snapshot(&calm_dir.path().join("data"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &samples(), DELAY_MS);
+    let child = Command::new(BIN)
+        .arg("--config")
+        .arg(&served.config)
+        .args(["crawl", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let signalled = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let asked = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "took {:?} to stop",
+        asked.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("crawl --resume"), "{stderr}");
+    let ends: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["end"].to_string())
+        .collect();
+    assert!(ends.iter().any(|e| e == "\"interrupted\""), "{ends:?}");
+    let before = served.requests();
+
+    let (code, out, err) = run(&served.config, &["crawl", "--json", "--resume"]);
+    assert_eq!(code, 0, "{err}");
+    for line in out.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["end"], "complete", "{line}");
+    }
+    assert_eq!(snapshot(&dir.path().join("data")), expected);
+    // Only the pages being fetched at the stop were fetched again: at most two per site.
+    let after = served.requests();
+    let again: usize = before
+        .iter()
+        .map(|(url, n)| after.get(url).copied().unwrap_or(0) - n)
+        .sum();
+    assert!(again <= 4 * 2, "{again} pages fetched again");
+}

@@ -141,6 +141,20 @@ pub async fn crawl(
         let draw = tokio::spawn(draw_bar(bar, progress));
         tasks.push((name.clone(), crawl, draw));
     }
+    // Ctrl-C or SIGTERM: stop cleanly (what was fetched is kept; the pass stays open for
+    // `crawl --resume`). A second one quits at once, which is safe too (see ARCHITECTURE.md).
+    let engine = pipeline.engine.clone();
+    let stopper = tokio::spawn(async move {
+        stop_requested().await;
+        eprintln!(
+            "\ncentinela: stopping: keeping what was fetched; `centinela crawl --resume` \
+             continues (Ctrl-C again quits at once)"
+        );
+        engine.stop();
+        drop(engine);
+        stop_requested().await;
+        std::process::exit(130);
+    });
     let mut out = Vec::new();
     for (site, crawl, draw) in tasks {
         let result = crawl.await;
@@ -160,6 +174,9 @@ pub async fn crawl(
             failed,
         });
     }
+    // The stopper holds the engine, which the keeper waits for: it goes first.
+    stopper.abort();
+    let _ = stopper.await;
     let store = pipeline.store.clone();
     let kept = pipeline.kept.clone();
     let alerts = pipeline.close().await?;
@@ -169,6 +186,29 @@ pub async fn crawl(
         (s.listings, s.vendors, s.posts) = store.counts(&s.site);
     }
     Ok((out, alerts))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn draw_bar(bar: indicatif::ProgressBar, progress: Arc<SiteProgress>) {
@@ -198,6 +238,7 @@ fn end_label(end: &PassEnd) -> String {
         PassEnd::Unreachable { last_error } => {
             format!("unreachable ({last_error}); resumes next run")
         }
+        PassEnd::Interrupted => "interrupted; `centinela crawl --resume` continues".into(),
     }
 }
 
@@ -208,6 +249,7 @@ fn end_code(end: &PassEnd) -> &'static str {
         PassEnd::NeedsHuman { .. } => "needs_human",
         PassEnd::StillWaiting { .. } => "still_waiting",
         PassEnd::Unreachable { .. } => "unreachable",
+        PassEnd::Interrupted => "interrupted",
     }
 }
 

@@ -59,6 +59,9 @@ pub enum PassEnd {
     StillWaiting { url: String, page_type: String },
     /// Too many fetches in a row failed: the site looks down. The pass resumes next time.
     Unreachable { last_error: String },
+    /// Stopped on request ([`Engine::stop`]: Ctrl-C, SIGTERM). What was fetched is kept;
+    /// the pages being fetched are fetched again when the pass resumes.
+    Interrupted,
 }
 
 /// One site's crawl, for the summary table.
@@ -89,6 +92,8 @@ pub struct Engine {
     registry: Arc<Registry>,
     keeper: mpsc::Sender<Envelope>,
     frontier_commit: GroupCommit,
+    /// Set once, by [`Engine::stop`].
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// Per-site state shared by the site's workers.
@@ -186,7 +191,20 @@ impl Engine {
             registry,
             keeper,
             frontier_commit: GroupCommit::default(),
+            stop: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Asks every site's crawl to stop now: no new page is fetched, fetches under way are
+    /// abandoned (their URLs stay in flight and go back to the queue when the frontier is
+    /// next opened), pages already fetched are kept. Each `crawl_site` then returns with
+    /// [`PassEnd::Interrupted`], leaving its pass open for `crawl --resume`.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
     }
 
     pub fn frontier(&self) -> &Frontier {
@@ -330,6 +348,9 @@ impl Engine {
     async fn work(self: Arc<Self>, run: Arc<Run>) -> Result<(), CrawlError> {
         let site = run.plan.name.as_str();
         loop {
+            if self.is_stopping() {
+                run.stop(PassEnd::Interrupted);
+            }
             if run.stopped.load(Ordering::SeqCst) {
                 return Ok(());
             }
@@ -360,12 +381,36 @@ impl Engine {
                 let _ = tokio::time::timeout(Duration::from_millis(50), woken).await;
                 continue;
             };
-            run.pace().await;
-            let slot = Arc::clone(&run.keeping)
-                .acquire_owned()
-                .await
-                .map_err(|_| CrawlError::Keeper("the crawl is closing".into()))?;
-            match self.fetch_one(&run, job).await {
+            let step = async {
+                run.pace().await;
+                let slot = Arc::clone(&run.keeping)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| CrawlError::Keeper("the crawl is closing".into()))?;
+                let fetched = self.fetch_one(&run, job).await;
+                Ok::<_, CrawlError>((slot, fetched))
+            };
+            let mut stopping = self.stop.subscribe();
+            let stepped = tokio::select! {
+                stepped = step => Some(stepped),
+                _ = stopping.wait_for(|stop| *stop) => None,
+            };
+            let Some(stepped) = stepped else {
+                // The page being fetched is abandoned; its URL stays in flight.
+                run.stop(PassEnd::Interrupted);
+                run.in_flight.fetch_sub(1, Ordering::SeqCst);
+                run.wake.notify_waiters();
+                return Ok(());
+            };
+            let (slot, fetched) = match stepped {
+                Ok(s) => s,
+                Err(e) => {
+                    run.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    run.wake.notify_waiters();
+                    return Err(e);
+                }
+            };
+            match fetched {
                 Ok(Some(keeping)) => {
                     // Keeping (fsync, store, frontier) goes on while this slot fetches
                     // the next page; the URL stays in flight until it is done.

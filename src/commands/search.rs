@@ -68,7 +68,14 @@ pub fn open_for_reading(data: &DataDir) -> Result<SearchIndex, String> {
             path.display()
         ));
     }
-    SearchIndex::open_with(&path, IndexOptions::default()).map_err(|e| match e {
+    // Two threads read the segments of a search in parallel: on the reference 2-core
+    // machine that keeps the slowest phrase queries at 1,000,000 documents under 50 ms
+    // (BENCHMARKS.md); a person waiting for an answer is worth the second core.
+    let options = IndexOptions {
+        search_threads: 2,
+        ..IndexOptions::default()
+    };
+    SearchIndex::open_with(&path, options).map_err(|e| match e {
         SearchError::Corrupt { .. } => format!("{e}: run `centinela index rebuild`"),
         e => format!("cannot open the search index in {}: {e}", path.display()),
     })

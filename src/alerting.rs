@@ -93,10 +93,7 @@ pub fn destination(cfg: &Config, data: &DataDir) -> String {
 
 /// Where the mails of alerts `ids` stand.
 pub fn summarize(outbox: &Outbox, ids: &[u64]) -> anyhow::Result<AlertSummary> {
-    let mut s = AlertSummary {
-        watching: true,
-        ..AlertSummary::default()
-    };
+    let mut s = AlertSummary::default();
     for &id in ids {
         let Some(alert) = outbox.alert(id)? else {
             continue;

@@ -36,6 +36,11 @@ impl DataDir {
     pub fn new(root: PathBuf) -> DataDir {
         DataDir { root }
     }
+
+    /// The data dir a command works on: `--data-dir`, else the configuration's.
+    pub fn of(global: &crate::cli::Global, cfg: &Config) -> DataDir {
+        DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()))
+    }
     pub fn db(&self) -> PathBuf {
         self.root.join("db")
     }
@@ -50,9 +55,15 @@ impl DataDir {
     }
 }
 
-/// Opens the data dir's database for a command that needs the store to itself (sled
-/// allows one process at a time).
+/// Opens the data dir's existing database for a command that reads or maintains what
+/// crawls kept, and needs the store to itself (sled allows one process at a time).
 pub fn open_db(data: &DataDir) -> anyhow::Result<centinela_index::store::Db> {
+    if !data.db().exists() {
+        anyhow::bail!(
+            "there is no store in {} yet: crawl first",
+            data.db().display()
+        );
+    }
     centinela_index::store::open_db(&data.db()).with_context(|| {
         "the store is in use by another centinela process (a crawl or the daemon); \
          stop it first"
@@ -195,8 +206,6 @@ type Enqueued = Arc<Mutex<Vec<u64>>>;
 /// What a crawl's alerting did, for the summary.
 #[derive(Clone, Debug, Default)]
 pub struct AlertSummary {
-    /// Whether watchlists were configured (nothing else here means anything without).
-    pub watching: bool,
     /// The alerts the watchlists raised during this crawl: (subject, recipients).
     pub raised: Vec<(String, Vec<String>)>,
     /// Their mails, by where they stand.
@@ -343,7 +352,8 @@ impl Pipeline {
     /// Stops the keeper once every result has been kept, then delivers the alerts that
     /// are due (one last round: a mail server that is down does not hold the crawl up;
     /// its alerts wait in the outbox for `centinela alerts send` or the daemon).
-    pub async fn close(self) -> anyhow::Result<AlertSummary> {
+    /// Returns what the watchlists raised (`None` without watchlists).
+    pub async fn close(self) -> anyhow::Result<Option<AlertSummary>> {
         let Pipeline {
             engine,
             keeper,
@@ -355,7 +365,7 @@ impl Pipeline {
         keeper.await.context("the keeper task failed")?;
         store.flush().await?;
         let Some(a) = alerts else {
-            return Ok(AlertSummary::default());
+            return Ok(None);
         };
         let _ = a.stop.send(());
         let delivery_error = match a.running.await {
@@ -371,7 +381,7 @@ impl Pipeline {
         let mut summary = alerting::summarize(&a.outbox, &ids)?;
         summary.destination = a.destination;
         summary.delivery_error = delivery_error;
-        Ok(summary)
+        Ok(Some(summary))
     }
 }
 

@@ -6,13 +6,16 @@
 //! durably stored — to the server's acceptance.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde_json::Value;
+
+#[path = "../../index/tests/support/smtpd.rs"]
+mod smtpd;
+pub use smtpd::Smtpd;
 
 /// The watchlist: every listing sold "sin cortar" (about one in eight).
 pub const WATCHLIST: &str = "\
@@ -23,48 +26,14 @@ recipients = [\"supervisor@unidad.example\"]
 severity = \"info\"
 ";
 
-/// aiosmtpd, killed when dropped.
-pub struct Server {
-    child: Child,
-    pub dir: PathBuf,
-    pub port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// aiosmtpd on a free loopback port (the tests' server: `$CENTINELA_SMTPD_PYTHON`, by
+/// default the venv `scripts/test` makes), saving each accepted message under `work`.
+pub fn start_server(work: &Path) -> anyhow::Result<(Smtpd, u16)> {
+    let port = smtpd::free_port();
+    match smtpd::start(port, &work.join("smtpd"), None) {
+        Some(server) => Ok((server, port)),
+        None => bail!("aiosmtpd did not start (pip install aiosmtpd; see above)"),
     }
-}
-
-pub fn start_server(repo: &Path, python: &Path, work: &Path) -> anyhow::Result<Server> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .context("finding a free loopback port")?;
-    let dir = work.join("smtpd");
-    std::fs::create_dir_all(&dir)?;
-    let script = repo.join("index/tests/support/smtpd.py");
-    let mut child = Command::new(python)
-        .arg(&script)
-        .arg(port.to_string())
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("starting {} {}", python.display(), script.display()))?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    if line.trim() != "READY" {
-        let _ = child.kill();
-        bail!(
-            "aiosmtpd did not start (pip install aiosmtpd into {})",
-            python.display()
-        );
-    }
-    Ok(Server { child, dir, port })
 }
 
 /// The `[smtp]` and `[alerts]` sections, and the watchlist file.
@@ -91,7 +60,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Waits (up to a minute) for every delivery the outbox holds to reach the server, then
 /// prints latency, lost and duplicate counts.
-pub fn report(bin: &Path, config: &Path, server: &Server) -> anyhow::Result<()> {
+pub fn report(bin: &Path, config: &Path, server: &Smtpd) -> anyhow::Result<()> {
     let out = Command::new(bin)
         .arg("--config")
         .arg(config)
@@ -119,18 +88,8 @@ pub fn report(bin: &Path, config: &Path, server: &Server) -> anyhow::Result<()> 
         }
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    let received: Vec<Value> = loop {
-        let mut got = Vec::new();
-        for e in std::fs::read_dir(&server.dir)? {
-            let p = e?.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                        got.push(v);
-                    }
-                }
-            }
-        }
+    let received = loop {
+        let got = server.received();
         if got.len() >= deliveries || Instant::now() > deadline {
             break got;
         }
@@ -140,9 +99,8 @@ pub fn report(bin: &Path, config: &Path, server: &Server) -> anyhow::Result<()> 
     let mut duplicates = 0;
     let mut latencies = Vec::new();
     for m in &received {
-        let mid = m["message_id"].as_str().unwrap_or("");
-        let rcpt = m["rcpt_tos"].to_string();
-        if !seen.insert((mid.to_string(), rcpt)) {
+        let mid = m.message_id.as_str();
+        if !seen.insert((mid.to_string(), m.rcpt_tos.clone())) {
             duplicates += 1;
         }
         // <centinela.{alert id}.{hash}@centinela.invalid>
@@ -151,10 +109,8 @@ pub fn report(bin: &Path, config: &Path, server: &Server) -> anyhow::Result<()> 
             .split('.')
             .next()
             .and_then(|s| s.parse::<u64>().ok());
-        if let (Some(id), Some(at)) = (id, m["received_ms"].as_f64()) {
-            if let Some(c) = created.get(&id) {
-                latencies.push(at - c);
-            }
+        if let Some(c) = id.and_then(|id| created.get(&id)) {
+            latencies.push(m.received_ms - c);
         }
     }
     latencies.sort_by(|a, b| a.total_cmp(b));

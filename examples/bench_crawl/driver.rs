@@ -65,7 +65,8 @@ USAGE: bench_crawl [OPTIONS]
   --timeout-secs S    kill a crawler still running after S seconds (default 1800)
   --alerts            issue 7's latency figure: crawl (Centinela only) with a watchlist
                       that matches ~1 listing in 8 and [smtp] at aiosmtpd on loopback
-                      (the --python venv needs `pip install aiosmtpd`); prints the time
+                      ($CENTINELA_SMTPD_PYTHON, default the scripts/test venv, needs
+                      `pip install aiosmtpd`); prints the time
                       from each alert's creation to the server accepting its mail
   --keep              keep the temporary folder (configs, data, scrapy.jsonl)
   -h, --help          this text
@@ -836,13 +837,8 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     let work = tmp.path().to_path_buf();
     let config = write_config(&work, &lexicon, addr.port(), max_pages, o.concurrency)?;
     let smtpd = if o.alerts {
-        let python = o
-            .python
-            .clone()
-            .or_else(|| std::env::var_os("CENTINELA_SCRAPY_PYTHON").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("/var/cache/centinela-venv/bin/python3"));
-        let server = crate::alerts::start_server(&repo, &python, &work)?;
-        crate::alerts::configure(&config, server.port)?;
+        let (server, port) = crate::alerts::start_server(&work)?;
+        crate::alerts::configure(&config, port)?;
         Some(server)
     } else {
         None

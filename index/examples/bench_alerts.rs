@@ -24,9 +24,7 @@ mod smtpd;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use centinela_index::mail::{
-    Deliverer, DeliveryConfig, RenderOptions, Security, SmtpConfig, SmtpSender, Transport,
-};
+use centinela_index::mail::{Deliverer, DeliveryConfig, RenderOptions, SmtpSender, Transport};
 use centinela_index::outbox::{now_ms, Outbox};
 use centinela_index::store::{open_db, Capture, Observation, Store};
 use centinela_index::time::Timestamp;
@@ -105,16 +103,7 @@ async fn main() -> BenchResult<()> {
         source: None,
     };
     let watcher = Watcher::open(&db, vec![rule], &outbox)?;
-    let sender = SmtpSender::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: Security::Plain,
-        username: None,
-        password: None,
-        from: "Centinela <alertas@unidad.example>".into(),
-        hello_name: "centinela.invalid".into(),
-        timeout: Duration::from_secs(10),
-    })?;
+    let sender = SmtpSender::new(&smtpd::plain_config(port, Duration::from_secs(10)))?;
     let deliverer = Deliverer::new(
         &outbox,
         Transport::Smtp(sender),

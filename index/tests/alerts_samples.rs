@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use centinela_index::mail::{
-    Deliverer, DeliveryConfig, RenderOptions, Security, SmtpConfig, SmtpSender, Transport,
-};
+use centinela_index::mail::{Deliverer, DeliveryConfig, RenderOptions, SmtpSender, Transport};
 use centinela_index::outbox::{Outbox, Status};
 use centinela_index::store::{open_db, Capture, Observation, Store};
 use centinela_index::time::Timestamp;
@@ -122,17 +120,8 @@ async fn the_sample_sites_with_the_example_watchlist_make_exactly_the_expected_m
     }
     db.flush().expect("flush");
 
-    let sender = SmtpSender::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: Security::Plain,
-        username: None,
-        password: None,
-        from: "Centinela <alertas@unidad.example>".into(),
-        hello_name: "centinela.invalid".into(),
-        timeout: Duration::from_secs(5),
-    })
-    .expect("sender");
+    let sender =
+        SmtpSender::new(&smtpd::plain_config(port, Duration::from_secs(5))).expect("sender");
     let d = Deliverer::new(
         &outbox,
         Transport::Smtp(sender),

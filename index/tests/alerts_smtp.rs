@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use centinela_index::mail::{
-    Deliverer, DeliveryConfig, PasswordSource, RenderOptions, Security, SmtpConfig, SmtpSender,
-    Transport,
+    Deliverer, DeliveryConfig, PasswordSource, RenderOptions, SmtpConfig, SmtpSender, Transport,
 };
 use centinela_index::outbox::{Outbox, Status};
 use centinela_index::store::{open_db, Capture, Observation, Store};
@@ -27,16 +26,7 @@ const FP_A: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const FP_B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
 fn smtp_config(port: u16) -> SmtpConfig {
-    SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: Some(port),
-        security: Security::Plain,
-        username: None,
-        password: None,
-        from: "Centinela <alertas@unidad.example>".into(),
-        hello_name: "centinela.invalid".into(),
-        timeout: Duration::from_secs(5),
-    }
+    smtpd::plain_config(port, Duration::from_secs(5))
 }
 
 fn fast() -> DeliveryConfig {

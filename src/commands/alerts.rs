@@ -18,14 +18,7 @@ pub fn run(global: &Global, cmd: &AlertsCommand) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
-    if !data.db().exists() {
-        eprintln!(
-            "centinela: no store in {} yet: alerts are raised by crawls",
-            data.db().display()
-        );
-        return Ok(ExitCode::from(1));
-    }
+    let data = DataDir::of(global, &cfg);
     let db = crate::pipeline::open_db(&data)?;
     let outbox = Outbox::open(&db)?;
     match cmd {

@@ -26,7 +26,7 @@ pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
+    let data = DataDir::of(global, &cfg);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,7 +40,7 @@ pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_table(&outcome);
     }
-    report_alerts(&alerts);
+    report_alerts(alerts.as_ref());
     Ok(if outcome.iter().any(|s| s.failed.is_some()) {
         ExitCode::from(1)
     } else {
@@ -84,8 +84,8 @@ pub struct SiteSummary {
 
 /// Says on stderr what the watchlists raised and where the mails went (stdout stays the
 /// crawl summary that other tools read).
-pub fn report_alerts(a: &AlertSummary) {
-    if a.watching {
+pub fn report_alerts(a: Option<&AlertSummary>) {
+    if let Some(a) = a {
         eprintln!("alerts: {}", a.line());
     }
 }
@@ -99,7 +99,7 @@ pub async fn crawl(
     names: &[String],
     resume_only: bool,
     bars: bool,
-) -> anyhow::Result<(Vec<SiteSummary>, AlertSummary)> {
+) -> anyhow::Result<(Vec<SiteSummary>, Option<AlertSummary>)> {
     let transport_bar = bars && cfg.main.transport.kind.is_tor();
     let pipeline = Pipeline::open(cfg, data, move |p| {
         if transport_bar {

@@ -88,7 +88,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let store = Store::open(&db)?;
         findings(&store, &data)?;
         searched(&data);
-        mailed(&alerts, &cfg.watchlists_dir);
+        mailed(alerts.as_ref(), &cfg.watchlists_dir);
         next_steps(&config_path, &samples);
         Ok(if summaries.iter().any(|s| s.failed.is_some()) {
             ExitCode::from(1)
@@ -220,7 +220,14 @@ fn searched(data: &DataDir) {
 }
 
 /// What the example watchlist raised, and where its mails are.
-fn mailed(alerts: &crate::pipeline::AlertSummary, watchlists: &Path) {
+fn mailed(alerts: Option<&crate::pipeline::AlertSummary>, watchlists: &Path) {
+    let Some(alerts) = alerts else {
+        println!(
+            "\nNo watchlist rules in {}: no alerts.",
+            watchlists.display()
+        );
+        return;
+    };
     println!(
         "\nWatchlist alerts (the example rules in {}): {}",
         watchlists.display(),

@@ -16,14 +16,7 @@ pub fn rebuild(global: &Global) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
-    if !data.db().exists() {
-        eprintln!(
-            "centinela: there is no store in {} to index: crawl first",
-            data.db().display()
-        );
-        return Ok(ExitCode::from(1));
-    }
+    let data = DataDir::of(global, &cfg);
     let db = crate::pipeline::open_db(&data)?;
     let store = Store::open(&db)?;
     let started = Instant::now();

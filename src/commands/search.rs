@@ -21,7 +21,7 @@ pub fn run(global: &Global, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
+    let data = DataDir::of(global, &cfg);
     let req = match request(args, Timestamp::now()) {
         Ok(r) => r,
         Err(msg) => {

@@ -18,7 +18,7 @@ pub fn run(global: &Global, args: &SitesArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
+    let data = DataDir::of(global, &cfg);
     let db = centinela_index::store::open_db(&data.db())?;
     let frontier = Frontier::open(&db)?;
     match &args.command {

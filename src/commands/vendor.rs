@@ -16,7 +16,7 @@ pub fn run(global: &Global, args: &VendorArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let data = DataDir::new(global.data_dir.clone().unwrap_or(cfg.data_dir.clone()));
+    let data = DataDir::of(global, &cfg);
     let index = match open_for_reading(&data) {
         Ok(i) => i,
         Err(msg) => {

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use centinela_index::mail::{Security, SmtpConfig};
+
 /// One aiosmtpd process; killed when dropped.
 pub struct Smtpd {
     child: Child,
@@ -42,6 +44,20 @@ pub struct Received {
 fn python() -> String {
     std::env::var("CENTINELA_SMTPD_PYTHON")
         .unwrap_or_else(|_| "/var/cache/centinela-venv/bin/python".to_string())
+}
+
+/// Plain SMTP without login to the server on `port` (loopback, so plain is allowed).
+pub fn plain_config(port: u16, timeout: Duration) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: Security::Plain,
+        username: None,
+        password: None,
+        from: "Centinela <alertas@unidad.example>".into(),
+        hello_name: "centinela.invalid".into(),
+        timeout,
+    }
 }
 
 pub fn free_port() -> u16 {

@@ -42,6 +42,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Crawl the configured sites once (or the rest of an interrupted crawl).
     Crawl(CrawlArgs),
+    /// Crawl every site on its schedule until stopped (SIGTERM); SIGHUP reloads the
+    /// configuration. Serves /healthz and /metrics on loopback ([daemon] listen).
+    Daemon(DaemonArgs),
+    /// What the daemon is doing: per site, schedule, last and next run, pages, errors,
+    /// whether a person is needed; alerts waiting; index size.
+    Status(StatusArgs),
     /// Each site's crawl state; `sites resume NAME` after a person cleared a login wall.
     Sites(SitesArgs),
     /// Search listings, vendors and posts (Spanish or English, accents optional).
@@ -131,6 +137,20 @@ pub struct CrawlArgs {
     /// for the next regular crawl (which starts a new pass over them).
     #[arg(long)]
     pub resume: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// `human` (default) or `json` (one object per line, for log collectors).
+    #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Human)]
+    pub log_format: crate::logging::LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One JSON object (the daemon's status file's shape).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

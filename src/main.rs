@@ -7,8 +7,11 @@ mod alerting;
 mod cli;
 mod commands;
 mod config;
+mod daemon;
 mod demo;
+mod logging;
 mod pipeline;
+mod runs;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -21,6 +24,9 @@ fn main() -> ExitCode {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
     let cli = cli::Cli::parse();
+    if !matches!(cli.command, cli::Command::Daemon(_)) {
+        logging::init_cli();
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use centinela_index::outbox::Outbox;
 use centinela_index::search::{CommitPolicy, IndexOptions, Indexer, Opened};
 use centinela_index::store::{Applied, Capture, Observation, Store};
 use centinela_index::time::Timestamp;
-use centinela_index::watch::Watcher;
+use centinela_index::watch::{Rule, Watcher};
 use centinela_parsers::registry::Registry;
 use centinela_parsers::Extractor;
 use tokio::sync::mpsc;
@@ -96,12 +97,12 @@ pub fn open_indexer(
     )
     .with_context(|| format!("cannot open the search index in {}", data.index().display()))?;
     match opened {
-        Opened::Rebuilt { records, why } if records > 0 => eprintln!(
-            "centinela: search index rebuilt from the store ({why}): {records} records in {:.1} s",
+        Opened::Rebuilt { records, why } if records > 0 => tracing::info!(
+            "search index rebuilt from the store ({why}): {records} records in {:.1} s",
             started.elapsed().as_secs_f64()
         ),
-        Opened::Ready { caught_up } if caught_up > 0 => eprintln!(
-            "centinela: search index caught up on {caught_up} records the last run kept but had not indexed"
+        Opened::Ready { caught_up } if caught_up > 0 => tracing::info!(
+            "search index caught up on {caught_up} records the last run kept but had not indexed"
         ),
         _ => {}
     }
@@ -187,6 +188,19 @@ pub struct Pipeline {
     pub kept: KeptBySite,
     keeper: tokio::task::JoinHandle<()>,
     alerts: Option<Alerting>,
+    /// The watchlist rules the keeper matches with (replaced on a reload).
+    rules: Option<tokio::sync::watch::Sender<Vec<Rule>>>,
+    /// Documents searchable in the index, as of its last commit.
+    documents: Arc<AtomicU64>,
+}
+
+/// How a long-running process wants the pipeline, beyond what a crawl needs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PipelineOptions {
+    /// Watch and deliver alerts even with no rules yet (a reload may bring some).
+    pub always_alert: bool,
+    /// At most this many fetches under way across all sites.
+    pub connection_cap: Option<usize>,
 }
 
 /// The alerting side of a crawl: the watchlist matcher runs in the keeper; the deliverer
@@ -255,6 +269,30 @@ impl AlertSummary {
     }
 }
 
+/// Creates the data dir if needed and opens its database (sled: one process at a time).
+pub fn create_db(data: &DataDir) -> anyhow::Result<centinela_index::store::Db> {
+    std::fs::create_dir_all(&data.root)
+        .with_context(|| format!("cannot create the data dir {}", data.root.display()))?;
+    centinela_index::store::open_db(&data.db()).with_context(|| {
+        format!(
+            "cannot open the store in {} (is another centinela crawl or the daemon using it?)",
+            data.db().display()
+        )
+    })
+}
+
+/// Brings the configured transport up (arti bootstraps here, within 3 minutes).
+pub async fn bootstrap(
+    cfg: &Config,
+    data: &DataDir,
+    on_progress: impl FnMut(transport::BootstrapProgress) + Send + 'static,
+) -> anyhow::Result<Arc<dyn transport::Transport>> {
+    let t = &cfg.main.transport;
+    transport::from_config(t, &data.tor(), Duration::from_secs(180), on_progress)
+        .await
+        .with_context(|| format!("the {} transport did not come up", t.kind.label()))
+}
+
 impl Pipeline {
     /// Opens the data dir and brings the transport up (arti bootstraps here).
     pub async fn open(
@@ -262,9 +300,21 @@ impl Pipeline {
         data: &DataDir,
         on_progress: impl FnMut(transport::BootstrapProgress) + Send + 'static,
     ) -> anyhow::Result<Pipeline> {
-        std::fs::create_dir_all(&data.root)
-            .with_context(|| format!("cannot create the data dir {}", data.root.display()))?;
-        let db = centinela_index::store::open_db(&data.db())?;
+        let db = create_db(data)?;
+        let transport = bootstrap(cfg, data, on_progress).await?;
+        Pipeline::assemble(cfg, data, &db, transport, PipelineOptions::default())
+    }
+
+    /// Opens the store, index, frontier and evidence folder in `db` and `data`, and
+    /// starts the keeper (and alert delivery) over `transport`. Call within the runtime.
+    pub fn assemble(
+        cfg: &Config,
+        data: &DataDir,
+        db: &centinela_index::store::Db,
+        transport: Arc<dyn transport::Transport>,
+        options: PipelineOptions,
+    ) -> anyhow::Result<Pipeline> {
+        let db = db.clone();
         let store = Store::open(&db)?;
         let indexer = open_indexer(&store, data, keeper_index_options())?;
         let frontier = Arc::new(Frontier::open(&db)?);
@@ -277,20 +327,16 @@ impl Pipeline {
                 format!("cannot open the evidence folder {}", data.warc().display())
             })?,
         );
-        let t = &cfg.main.transport;
-        let transport =
-            transport::from_config(t, &data.tor(), Duration::from_secs(180), on_progress)
-                .await
-                .with_context(|| format!("the {} transport did not come up", t.kind.label()))?;
         let fetcher = Arc::new(Fetcher::with_shared(
             transport,
-            FetchSettings::from_config(t),
+            FetchSettings::from_config(&cfg.main.transport),
         ));
         let registry = Arc::new(Registry::new(Extractor::new(cfg.lexicon.clone())));
         let (tx, rx) = mpsc::channel(256);
         let kept: KeptBySite = Arc::default();
-        let (watcher, alerts) = if cfg.rules.is_empty() {
-            (None, None)
+        let documents = Arc::new(AtomicU64::new(indexer.index().num_docs()));
+        let (watcher, alerts, rules) = if cfg.rules.is_empty() && !options.always_alert {
+            (None, None, None)
         } else {
             let outbox = Outbox::open(&db)?;
             let watcher = Watcher::open(&db, cfg.rules.clone(), &outbox)?;
@@ -319,8 +365,13 @@ impl Pipeline {
                 })
                 .context("cannot start the alert delivery thread")?;
             let enqueued: Enqueued = Arc::default();
+            let (rules, rules_rx) = tokio::sync::watch::channel(cfg.rules.clone());
             (
-                Some((watcher, enqueued.clone())),
+                Some(Watching {
+                    watcher,
+                    enqueued: enqueued.clone(),
+                    rules: rules_rx,
+                }),
                 Some(Alerting {
                     outbox,
                     deliverer,
@@ -329,6 +380,7 @@ impl Pipeline {
                     running,
                     enqueued,
                 }),
+                Some(rules),
             )
         };
         let keeper = tokio::spawn(keep(
@@ -338,15 +390,43 @@ impl Pipeline {
             kept.clone(),
             indexer,
             watcher,
+            documents.clone(),
         ));
-        let engine = Arc::new(Engine::new(fetcher, frontier.clone(), warc, registry, tx));
+        let mut engine = Engine::new(fetcher, frontier.clone(), warc, registry, tx);
+        if let Some(n) = options.connection_cap {
+            engine = engine.with_connection_cap(n);
+        }
         Ok(Pipeline {
             store,
-            engine,
+            engine: Arc::new(engine),
             kept,
             keeper,
             alerts,
+            rules,
+            documents,
         })
+    }
+
+    /// Matches with `rules` from the next batch on. False when this pipeline does not
+    /// watch (opened without rules and without `always_alert`).
+    pub fn set_rules(&self, rules: Vec<Rule>) -> bool {
+        match &self.rules {
+            Some(tx) => {
+                tx.send_replace(rules);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Documents searchable in the index (as of its last commit).
+    pub fn documents(&self) -> u64 {
+        self.documents.load(Ordering::Relaxed)
+    }
+
+    /// The alert outbox, when this pipeline watches.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.alerts.as_ref().map(|a| &a.outbox)
     }
 
     /// Stops the keeper once every result has been kept, then delivers the alerts that
@@ -354,6 +434,12 @@ impl Pipeline {
     /// its alerts wait in the outbox for `centinela alerts send` or the daemon).
     /// Returns what the watchlists raised (`None` without watchlists).
     pub async fn close(self) -> anyhow::Result<Option<AlertSummary>> {
+        self.close_with(true).await
+    }
+
+    /// [`close`](Self::close); without `last_round`, alerts not yet sent stay in the
+    /// outbox for the next start (a stopping daemon must not wait on a mail server).
+    pub async fn close_with(self, last_round: bool) -> anyhow::Result<Option<AlertSummary>> {
         let Pipeline {
             engine,
             keeper,
@@ -371,6 +457,7 @@ impl Pipeline {
         let delivery_error = match a.running.await {
             Ok(Err(e)) => Some(format!("alert delivery stopped: {e}")),
             Err(e) => Some(format!("alert delivery stopped: {e}")),
+            Ok(Ok(())) if !last_round => None,
             Ok(Ok(())) => match a.deliverer.deliver_due().await {
                 Ok(_) => None,
                 Err(e) => Some(format!("alert delivery failed: {e}")),
@@ -402,13 +489,22 @@ fn capture_of(c: &centinela_crawler::warc::CaptureRef, at: i64) -> Capture {
 /// capture reference never points at evidence a crash could lose. Then the records the
 /// batch changed go to the search index, which commits every few seconds (and whatever
 /// a crash leaves uncommitted, the store still lists as unindexed).
+/// The keeper's watchlist side: the matcher, the ids of the alerts it raised, and the
+/// rules it should match with.
+struct Watching {
+    watcher: Watcher,
+    enqueued: Enqueued,
+    rules: tokio::sync::watch::Receiver<Vec<Rule>>,
+}
+
 async fn keep(
     store: Store,
     warc: Arc<WarcLog>,
     mut rx: mpsc::Receiver<Envelope>,
     kept: KeptBySite,
     indexer: Indexer,
-    watcher: Option<(Watcher, Enqueued)>,
+    mut watcher: Option<Watching>,
+    documents: Arc<AtomicU64>,
 ) {
     let journal = watcher.is_some();
     let mut indexer = Some(indexer);
@@ -420,6 +516,7 @@ async fn keep(
                 Ok(n) => n,
                 Err(_) => {
                     index_step(&mut indexer, Indexer::commit_if_due);
+                    count_documents(&indexer, &documents);
                     continue;
                 }
             },
@@ -447,22 +544,28 @@ async fn keep(
             };
             let _ = env.kept.send(answer);
         }
-        if let Some((w, enqueued)) = &watcher {
+        if let Some(w) = &mut watcher {
+            if w.rules.has_changed().unwrap_or(false) {
+                let rules = w.rules.borrow_and_update().clone();
+                w.watcher.set_rules(rules);
+            }
             // Matched after the batch is durable; what a crash interrupts here is still in
             // the store's journal and is matched on the next run.
-            match w.process_pending() {
-                Ok(ids) => enqueued
+            match w.watcher.process_pending() {
+                Ok(ids) => w
+                    .enqueued
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .extend(ids),
-                Err(e) => eprintln!(
-                    "centinela: watchlist matching failed: {e}; the changes stay journaled \
+                Err(e) => tracing::error!(
+                    "watchlist matching failed: {e}; the changes stay journaled \
                      and are matched on the next run"
                 ),
             }
         }
         index_step(&mut indexer, |i| i.index_changes().map(|_| ()));
         index_step(&mut indexer, |i| i.commit_if_due().map(|_| ()));
+        count_documents(&indexer, &documents);
     }
     if let Some(i) = indexer {
         if let Err(e) = i.close() {
@@ -486,10 +589,16 @@ fn index_step<T>(
 }
 
 fn index_failed(e: &centinela_index::search::SearchError) {
-    eprintln!(
-        "centinela: the search index stopped following the crawl: {e}; the store keeps \
+    tracing::error!(
+        "the search index stopped following the crawl: {e}; the store keeps \
          everything, and the next run (or `centinela index rebuild`) brings the index up to date"
     );
+}
+
+fn count_documents(indexer: &Option<Indexer>, documents: &AtomicU64) {
+    if let Some(i) = indexer {
+        documents.store(i.index().num_docs(), Ordering::Relaxed);
+    }
 }
 
 /// Applies one result to the store; with `journal`, changed records are also journaled

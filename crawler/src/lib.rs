@@ -23,6 +23,7 @@ pub mod cookies;
 pub mod engine;
 pub mod frontier;
 pub mod message;
+pub mod schedule;
 pub mod transport;
 pub mod traps;
 pub mod warc;

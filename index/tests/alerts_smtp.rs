@@ -632,3 +632,24 @@ async fn the_mailbox_folder_holds_private_eml_files() {
     }
     assert!(all_sent(&k.outbox));
 }
+
+/// The daemon's health check asks the relay whether it answers, without sending mail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_probe_tells_a_relay_that_answers_from_one_that_does_not() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let transport = Transport::Smtp(SmtpSender::new(&smtp_config(port)).expect("sender"));
+    let down = transport.probe().await.expect_err("nothing listens yet");
+    assert!(down.contains(&format!("127.0.0.1:{port}")), "{down}");
+    let Some(server) = smtpd::start(port, &tmp.path().join("server"), None) else {
+        return;
+    };
+    transport.probe().await.expect("the relay answers");
+    assert!(server.received().is_empty(), "a probe sends no mail");
+    let folder =
+        Transport::folder(&tmp.path().join("mailbox"), "c <c@unidad.example>").expect("folder");
+    folder
+        .probe()
+        .await
+        .expect("the mailbox folder takes files");
+}

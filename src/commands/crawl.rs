@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::cli::{CrawlArgs, Global};
 use crate::config::{self, Config};
 use crate::pipeline::{self, AlertSummary, DataDir, Kept, Pipeline};
+use crate::runs::{end_code, RunLog, RunRecord};
 
 pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let cfg = match config::load_or_report(&global.config) {
@@ -155,10 +156,20 @@ pub async fn crawl(
         stop_requested().await;
         std::process::exit(130);
     });
+    let runs = RunLog::open(pipeline.engine.frontier().db())?;
     let mut out = Vec::new();
     for (site, crawl, draw) in tasks {
         let result = crawl.await;
         draw.abort();
+        let now = unix_now();
+        let run = match &result {
+            Ok(Ok(r)) => RunRecord::of(r, now),
+            Ok(Err(e)) => RunRecord::failed(now, now, &e.to_string()),
+            Err(e) => RunRecord::failed(now, now, &e.to_string()),
+        };
+        if let Err(e) = runs.record(&site, run) {
+            tracing::warn!("could not record how the crawl of {site} went: {e:#}");
+        }
         let (report, failed) = match result {
             Ok(Ok(r)) => (Some(r), None),
             Ok(Err(e)) => (None, Some(e.to_string())),
@@ -188,8 +199,14 @@ pub async fn crawl(
     Ok((out, alerts))
 }
 
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_requested() {
+pub async fn stop_requested() {
     #[cfg(unix)]
     {
         let mut term =
@@ -239,17 +256,6 @@ fn end_label(end: &PassEnd) -> String {
             format!("unreachable ({last_error}); resumes next run")
         }
         PassEnd::Interrupted => "interrupted; `centinela crawl --resume` continues".into(),
-    }
-}
-
-fn end_code(end: &PassEnd) -> &'static str {
-    match end {
-        PassEnd::Complete => "complete",
-        PassEnd::Budget => "budget",
-        PassEnd::NeedsHuman { .. } => "needs_human",
-        PassEnd::StillWaiting { .. } => "still_waiting",
-        PassEnd::Unreachable { .. } => "unreachable",
-        PassEnd::Interrupted => "interrupted",
     }
 }
 

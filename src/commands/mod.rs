@@ -9,6 +9,7 @@ mod index;
 mod parse;
 mod search;
 mod sites;
+mod status;
 mod text;
 mod tor_check;
 mod vendor;
@@ -23,6 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse(args) => parse::run(&cli.global, &args),
         Command::Demo(args) => demo::run(&args),
         Command::Crawl(args) => crawl::run(&cli.global, &args),
+        Command::Daemon(args) => crate::daemon::run(&cli.global, &args),
+        Command::Status(args) => status::run(&cli.global, &args),
         Command::Sites(args) => sites::run(&cli.global, &args),
         Command::Search(args) => search::run(&cli.global, &args),
         Command::Vendor(args) => vendor::run(&cli.global, &args),

@@ -42,6 +42,8 @@ pub struct Site {
     pub def: model::SiteFile,
     /// The parser the site asked for, read once when the configuration was loaded.
     pub parser: ParserChoice,
+    /// When the daemon crawls it.
+    pub schedule: centinela_crawler::schedule::Schedule,
 }
 
 impl Site {
@@ -114,6 +116,8 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         problems.extend(site_problems);
         if let Some(def) = def {
             problems.extend(validate::site_file(&file, &site_text, &def));
+            let (schedule, schedule_problems) = validate::schedule(&file, &site_text, &def);
+            problems.extend(schedule_problems);
             let parser = match parser_choice(&site_text, &def.parser) {
                 Ok(p) => p,
                 Err(found) => {
@@ -130,6 +134,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
                 text: site_text,
                 def,
                 parser,
+                schedule,
             });
         }
     }

@@ -21,6 +21,38 @@ pub struct MainFile {
     pub alerts: Alerts,
     #[serde(default)]
     pub web: Web,
+    #[serde(default)]
+    pub daemon: Daemon,
+}
+
+/// `centinela daemon`: its health and metrics endpoint, and the shared connection cap.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Daemon {
+    /// `/healthz` and `/metrics` (loopback only: they tell which sites are watched).
+    #[serde(default = "default_daemon_listen")]
+    pub listen: Spanned<String>,
+    /// Fetches under way at once across every site (each site's `concurrency` still
+    /// applies within it).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: Spanned<u32>,
+}
+
+impl Default for Daemon {
+    fn default() -> Self {
+        Daemon {
+            listen: default_daemon_listen(),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+fn default_daemon_listen() -> Spanned<String> {
+    Spanned::new(0..0, "127.0.0.1:9477".to_string())
+}
+
+fn default_max_connections() -> Spanned<u32> {
+    Spanned::new(0..0, 16)
 }
 
 /// Watchlists and how their alerts are delivered.
@@ -192,6 +224,20 @@ pub struct SiteFile {
     pub session_params: Vec<String>,
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// When `centinela daemon` crawls the site (default: every 24h, + up to 1h).
+    pub schedule: Option<ScheduleSection>,
+}
+
+/// `[schedule]`: `every` (with optional `jitter`) or `cron`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSection {
+    /// `6h`, `90m`, `1d`…: a pass this long after the previous one ended.
+    pub every: Option<Spanned<String>>,
+    /// Up to this much later, chosen per pass, so visits keep no exact rhythm.
+    pub jitter: Option<Spanned<String>>,
+    /// A five-field cron expression in the server's local time (`0 3 * * *`).
+    pub cron: Option<Spanned<String>>,
 }
 
 fn default_parser() -> Spanned<toml::Value> {

@@ -3,9 +3,11 @@
 
 use super::model::{MainFile, SiteFile, SmtpSecurity};
 use super::{Diagnostic, Site};
+use centinela_crawler::schedule::{parse_duration, Cron, Schedule};
 use centinela_crawler::transport::TransportKind;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::time::Duration;
 use toml::Spanned;
 
 pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
@@ -34,6 +36,27 @@ pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
                 "web.bind {:?} is not an address:port",
                 main.web.bind.get_ref()
             ),
+        ));
+    }
+    match main.daemon.listen.get_ref().parse::<SocketAddr>() {
+        Ok(a) if a.ip().is_loopback() => {}
+        Ok(a) => out.push(at(
+            main.daemon.listen.span(),
+            format!("daemon.listen {a} is not a loopback address: health and metrics tell which sites are watched, so they stay on this machine (127.0.0.1 or [::1])"),
+        )),
+        Err(_) => out.push(at(
+            main.daemon.listen.span(),
+            format!(
+                "daemon.listen {:?} is not an address:port",
+                main.daemon.listen.get_ref()
+            ),
+        )),
+    }
+    let cap = *main.daemon.max_connections.get_ref();
+    if !(1..=256).contains(&cap) {
+        out.push(at(
+            main.daemon.max_connections.span(),
+            format!("daemon.max_connections {cap} is outside 1..256"),
         ));
     }
     if let Some(smtp) = &main.smtp {
@@ -149,6 +172,82 @@ pub fn site_file(file: &Path, text: &str, site: &SiteFile) -> Vec<Diagnostic> {
         ));
     }
     out
+}
+
+/// The site's schedule, or where its `[schedule]` is wrong.
+pub fn schedule(file: &Path, text: &str, site: &SiteFile) -> (Schedule, Vec<Diagnostic>) {
+    let at = |span: std::ops::Range<usize>, msg: String| Diagnostic::at(file, text, span, msg);
+    let Some(s) = &site.schedule else {
+        return (Schedule::daily(), Vec::new());
+    };
+    let mut out = Vec::new();
+    let duration = |v: &Spanned<String>, what: &str, out: &mut Vec<Diagnostic>| match parse_duration(
+        v.get_ref(),
+    ) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            out.push(at(v.span(), format!("schedule.{what}: {e}")));
+            None
+        }
+    };
+    let schedule = match (&s.every, &s.cron) {
+        (Some(every), None) => {
+            let e = duration(every, "every", &mut out);
+            let j = match &s.jitter {
+                Some(j) => duration(j, "jitter", &mut out),
+                None => Some(Duration::ZERO),
+            };
+            match (e, j) {
+                (Some(e), _) if e < Duration::from_secs(1) => {
+                    out.push(at(
+                        every.span(),
+                        "schedule.every must be at least 1s".into(),
+                    ));
+                    None
+                }
+                (Some(every), Some(jitter)) => Some(Schedule::Every { every, jitter }),
+                _ => None,
+            }
+        }
+        (None, Some(cron)) => {
+            if let Some(j) = &s.jitter {
+                out.push(at(
+                    j.span(),
+                    "schedule.jitter goes with `every`, not `cron`".into(),
+                ));
+            }
+            match Cron::parse(cron.get_ref()) {
+                Ok(c) => Some(Schedule::Cron(c)),
+                Err(e) => {
+                    // Point at the column inside the quoted expression.
+                    let span = cron.span();
+                    let col = span.start + 1 + e.column.saturating_sub(1);
+                    let start = col.min(span.end);
+                    out.push(at(
+                        start..start + 1,
+                        format!("schedule.cron: {}", e.message),
+                    ));
+                    None
+                }
+            }
+        }
+        (Some(every), Some(_)) => {
+            out.push(at(
+                every.span(),
+                "[schedule] takes `every` or `cron`, not both".into(),
+            ));
+            None
+        }
+        (None, None) => {
+            out.push(at(
+                table_span(text, "schedule"),
+                "[schedule] needs `every = \"6h\"` (with optional `jitter`) or `cron = \"0 3 * * *\"`"
+                    .into(),
+            ));
+            None
+        }
+    };
+    (schedule.unwrap_or_else(Schedule::daily), out)
 }
 
 pub fn across_sites(sites: &[Site]) -> Vec<Diagnostic> {

@@ -10,6 +10,7 @@
 //! second application changes nothing but `last_seen`. No URL is marked done whose
 //! results were lost, and none is fetched twice unless it was in flight.
 
+mod counters;
 mod links;
 mod plan;
 mod progress;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use centinela_parsers::registry::Registry;
 use tokio::sync::{mpsc, oneshot, Notify};
 
+pub use counters::{Counters, SiteCount, SiteCounters};
 pub use links::Skipped;
 pub use plan::{SiteLimits, SitePlan};
 pub use progress::SiteProgress;
@@ -94,11 +96,16 @@ pub struct Engine {
     frontier_commit: GroupCommit,
     /// Set once, by [`Engine::stop`].
     stop: tokio::sync::watch::Sender<bool>,
+    /// A cap on fetches under way across every site (the daemon's
+    /// `max_connections`); each site's `concurrency` still applies within it.
+    connections: Option<Arc<tokio::sync::Semaphore>>,
+    counters: Arc<Counters>,
 }
 
 /// Per-site state shared by the site's workers.
 struct Run {
     plan: Arc<SitePlan>,
+    counters: Arc<SiteCounters>,
     isolation: IsolationKey,
     scope: Scope,
     progress: Arc<SiteProgress>,
@@ -192,7 +199,24 @@ impl Engine {
             keeper,
             frontier_commit: GroupCommit::default(),
             stop: tokio::sync::watch::Sender::new(false),
+            connections: None,
+            counters: Arc::default(),
         }
+    }
+
+    /// At most `n` fetches under way at once, whatever the sites' own concurrency.
+    pub fn with_connection_cap(mut self, n: usize) -> Engine {
+        self.connections = Some(Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+        self
+    }
+
+    /// What each site's crawls fetched since this engine started.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
     }
 
     /// Asks every site's crawl to stop now: no new page is fetched, fetches under way are
@@ -264,6 +288,7 @@ impl Engine {
         let scope = Scope::new(plan.hosts.iter().chain(&plan.mirrors).cloned());
         let run = Arc::new(Run {
             plan: plan.clone(),
+            counters: self.counters.site(&site),
             isolation,
             scope,
             progress: progress.clone(),
@@ -497,10 +522,22 @@ impl Engine {
         }
         let request_headers = self.fetcher.request_headers(&req);
         let target = job.url.clone();
-        let resp = match self.fetcher.fetch(req).await {
+        let permit = match &self.connections {
+            Some(c) => Some(
+                Arc::clone(c)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| CrawlError::Keeper("the crawl is closing".into()))?,
+            ),
+            None => None,
+        };
+        let fetched = self.fetcher.fetch(req).await;
+        drop(permit);
+        let resp = match fetched {
             Ok(r) => r,
             Err(e) => {
                 let kind = e.kind().to_string();
+                run.counters.error(&kind);
                 *run.tally().errors.entry(kind.clone()).or_default() += 1;
                 run.progress.add_error();
                 let in_row = run.failures_in_row.fetch_add(1, Ordering::SeqCst) + 1;
@@ -524,6 +561,11 @@ impl Engine {
         run.failures_in_row.store(0, Ordering::SeqCst);
         let at = unix_now();
         let status = resp.status.as_u16();
+        run.counters.response(
+            resp.body.len(),
+            status < 400 || status == 404 || status == 410,
+            at,
+        );
         let response_headers: Vec<(String, String)> = resp
             .headers
             .iter()
@@ -605,6 +647,7 @@ impl Engine {
                 PageOutcome::Gone
             }
             _ => {
+                run.counters.error(&format!("http_{status}"));
                 *run.tally()
                     .errors
                     .entry(format!("http_{status}"))

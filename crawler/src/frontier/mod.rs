@@ -153,9 +153,23 @@ impl Frontier {
 
     fn recover(&self) -> Result<usize, FrontierError> {
         let _w = self.lock();
+        self.requeue(None)
+    }
+
+    fn requeue_in_flight(&self, site: &str) -> Result<usize, FrontierError> {
+        self.requeue(Some(site))
+    }
+
+    /// Puts URLs in flight (of one site, or all) back in the queue; the caller holds
+    /// the writer lock.
+    fn requeue(&self, site: Option<&str>) -> Result<usize, FrontierError> {
+        let prefix = site.map(site_prefix);
         let mut n = 0;
         for item in self.inflight.iter() {
             let (url, qkey) = item?;
+            if prefix.as_ref().is_some_and(|p| !qkey.starts_with(p)) {
+                continue;
+            }
             let trees = (&self.urls, &self.queue, &self.inflight);
             unwrap_tx(trees.transaction(|(urls, queue, inflight)| {
                 if let Some(mut e) = tx_get::<UrlEntry>(urls, &url)? {
@@ -203,6 +217,10 @@ impl Frontier {
         let state = self.site(site)?;
         if let Some(s) = &state {
             if s.finished.is_none() {
+                // A pass this process left open (the site went down, or a person was
+                // needed): what was in flight then goes back to the queue, as a restart
+                // would do. No worker of the site runs while its pass begins.
+                self.requeue_in_flight(site)?;
                 return Ok(PassInfo {
                     pass: s.pass,
                     started: s.started,

@@ -151,3 +151,23 @@ fn depth_budget_stops_link_following() {
     assert_eq!(n, 0, "links of a page at max depth are not followed");
     assert!(f.pop("m").unwrap().is_none());
 }
+
+#[test]
+fn a_pass_left_open_in_this_process_gets_its_in_flight_urls_back_when_it_resumes() {
+    // The daemon does not reopen the frontier between passes: a site that went down
+    // mid-pass left URLs in flight, and resuming the pass must fetch them again.
+    let (_d, db) = db();
+    let f = Frontier::open(&db).unwrap();
+    f.begin("m", &["http://a/".into()], 1).unwrap();
+    f.begin("other", &["http://b/".into()], 1).unwrap();
+    let home = f.pop("m").unwrap().unwrap();
+    let other = f.pop("other").unwrap().unwrap();
+    assert_eq!(f.queued("m"), 0);
+    let again = f.begin("m", &["http://a/".into()], 2).unwrap();
+    assert!(again.resumed);
+    assert_eq!(f.queued("m"), 1);
+    assert_eq!(f.pop("m").unwrap().unwrap().url, home.url);
+    // Another site's fetch under way is left alone.
+    assert_eq!(f.queued("other"), 0);
+    f.complete("other", &other, fetched(&[]), 10).unwrap();
+}

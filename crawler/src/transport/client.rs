@@ -50,6 +50,12 @@ pub trait Transport: Send + Sync + 'static {
 
     /// `tag` will not be used again (its generation was replaced).
     fn retire(&self, _tag: &CircuitTag) {}
+
+    /// Whether Tor can carry traffic now (`None`: not an embedded Tor client, nothing
+    /// to ask). Read by the daemon's health check.
+    fn tor_ready(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// The reqwest settings every transport starts from. No proxy from the environment, no DNS

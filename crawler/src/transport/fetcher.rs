@@ -22,7 +22,7 @@ use super::charset::{detect, Charset};
 use super::classify::{classify, Phase};
 use super::client::{base_builder, Transport};
 use super::clients::{ClientPool, Lease};
-use super::error::{FetchError, TimeoutPhase};
+use super::error::{FailureKind, FetchError, TimeoutPhase};
 use super::isolation::IsolationKey;
 use super::policy::{is_onion_host, Scope};
 use super::settings::FetchSettings;
@@ -112,6 +112,17 @@ pub struct Fetcher {
     transport: Arc<dyn Transport>,
     settings: FetchSettings,
     clients: ClientPool,
+    stats: FetchStats,
+}
+
+/// What the fetcher saw of the network since it started, for the daemon's metrics.
+#[derive(Debug, Default)]
+pub struct FetchStats {
+    /// Attempts that failed building or using a Tor circuit (including onion services
+    /// whose descriptor could not be found), retried or not.
+    pub circuit_failures: std::sync::atomic::AtomicU64,
+    /// Times a site was moved to fresh circuits after failures.
+    pub fresh_circuits: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -135,6 +146,24 @@ impl Fetcher {
             transport,
             settings,
             clients: ClientPool::default(),
+            stats: FetchStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> &FetchStats {
+        &self.stats
+    }
+
+    fn count_failure(&self, err: &FetchError, fresh: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if matches!(
+            err.kind(),
+            FailureKind::Circuit | FailureKind::OnionNotFound
+        ) {
+            self.stats.circuit_failures.fetch_add(1, Relaxed);
+        }
+        if fresh {
+            self.stats.fresh_circuits.fetch_add(1, Relaxed);
         }
     }
 
@@ -242,6 +271,7 @@ impl Fetcher {
                     if let Some(old) = &fresh {
                         self.transport.retire(old);
                     }
+                    self.count_failure(&err, fresh.is_some());
                     let pause = retry.delay_before(attempt + 1);
                     tracing::info!(
                         site = %req.isolation, kind = %err.kind(), error = %err, attempt,
@@ -250,11 +280,13 @@ impl Fetcher {
                     tokio::time::sleep(pause).await;
                 }
                 Err(err) => {
-                    if err.is_retryable() {
-                        self.clients
+                    let fresh = err.is_retryable()
+                        && self
+                            .clients
                             .record_failure(&req.isolation, retry.fresh_circuit_after)
-                            .inspect(|old| self.transport.retire(old));
-                    }
+                            .inspect(|old| self.transport.retire(old))
+                            .is_some();
+                    self.count_failure(&err, fresh);
                     tracing::info!(
                         site = %req.isolation, kind = %err.kind(), error = %err, attempt,
                         "fetch failed"

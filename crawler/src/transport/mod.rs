@@ -64,7 +64,7 @@ pub use error::{
     redact, redact_text, FailureKind, FetchError, Limit, PolicyViolation, TimeoutPhase,
     TransportError,
 };
-pub use fetcher::{FetchRequest, FetchResponse, Fetcher};
+pub use fetcher::{FetchRequest, FetchResponse, FetchStats, Fetcher};
 pub use isolation::{CircuitTag, IsolationKey, Secret};
 pub use policy::{is_loopback_ip, is_onion_host, Scope, UrlPolicy};
 pub use private_network::{FallbackCache, PrivateNetwork};

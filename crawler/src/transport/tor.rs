@@ -100,6 +100,10 @@ impl Transport for ArtiTransport {
     fn retire(&self, tag: &CircuitTag) {
         self.bridge.forget(tag.username());
     }
+
+    fn tor_ready(&self) -> Option<bool> {
+        Some(self.tor.client().bootstrap_status().ready_for_traffic())
+    }
 }
 
 /// An existing Tor client's SOCKS port on loopback. Isolation by SOCKS credentials relies on

@@ -275,6 +275,20 @@ impl Transport {
         })
     }
 
+    /// Whether mail can go out now: the SMTP relay answers, or the mailbox folder takes
+    /// a file. The error says what failed, without secrets.
+    pub async fn probe(&self) -> Result<(), String> {
+        match self {
+            Transport::Smtp(s) => s.conversation.probe().await.map_err(|e| e.to_string()),
+            Transport::Folder { path, .. } => {
+                let probe = path.join(".centinela-probe");
+                std::fs::write(&probe, b"")
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map_err(|e| format!("mailbox {}: {e}", path.display()))
+            }
+        }
+    }
+
     fn from(&self) -> &Mailbox {
         match self {
             Transport::Smtp(s) => &s.from,

@@ -116,7 +116,42 @@ impl Conversation {
         }
     }
 
+    /// Whether the relay answers: greeting, EHLO and (when configured) STARTTLS, then
+    /// QUIT, within `timeout`. Nothing is sent and no password offered.
+    pub async fn probe(&self) -> Result<(), SendError> {
+        let talk = async {
+            let mut conn = self.open().await?;
+            let _ = conn.quit().await;
+            Ok(())
+        };
+        match tokio::time::timeout(self.timeout, talk).await {
+            Ok(r) => r,
+            Err(_) => Err(SendError::Connect(format!(
+                "SMTP {}:{}: no answer within {} s",
+                self.host,
+                self.port,
+                self.timeout.as_secs()
+            ))),
+        }
+    }
+
     async fn converse(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
+        let mut conn = self.open().await?;
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(SendError::Smtp)?;
+        }
+        conn.send(envelope, message)
+            .await
+            .map_err(SendError::Smtp)?;
+        // Accepted: a failing QUIT changes nothing.
+        let _ = conn.quit().await;
+        Ok(())
+    }
+
+    /// Connects, reads the greeting, says EHLO and upgrades to TLS as configured.
+    async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
         let at = format!("{}:{}", self.host, self.port);
         // The one socket opened outside crawler::transport, by design: alert mail to the
         // configured relay (plain only to loopback, checked when the sender was built).
@@ -146,16 +181,6 @@ impl Conversation {
                 .await
                 .map_err(SendError::Smtp)?;
         }
-        if let Some(credentials) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .await
-                .map_err(SendError::Smtp)?;
-        }
-        conn.send(envelope, message)
-            .await
-            .map_err(SendError::Smtp)?;
-        // Accepted: a failing QUIT changes nothing.
-        let _ = conn.quit().await;
-        Ok(())
+        Ok(conn)
     }
 }

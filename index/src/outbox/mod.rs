@@ -255,6 +255,15 @@ fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, OutboxError> {
 }
 
 /// Milliseconds since the Unix epoch, now.
+/// Deliveries by where they stand (one per alert and recipient).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub alerts: u64,
+    pub queued: u64,
+    pub sent: u64,
+    pub failed: u64,
+}
+
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -359,6 +368,22 @@ impl Outbox {
                 decode(&k, &v)
             })
             .collect()
+    }
+
+    /// How many deliveries stand where: one scan of the deliveries (alerts are few).
+    pub fn counts(&self) -> Result<OutboxCounts, OutboxError> {
+        let mut c = OutboxCounts::default();
+        for item in self.deliveries.iter() {
+            let (k, v) = item?;
+            let d: Delivery = decode(&k, &v)?;
+            match d.status {
+                Status::Queued => c.queued += 1,
+                Status::Sent { .. } => c.sent += 1,
+                Status::Failed { .. } => c.failed += 1,
+            }
+        }
+        c.alerts = self.alerts.len() as u64;
+        Ok(c)
     }
 
     /// Every delivery still queued, oldest alert first.

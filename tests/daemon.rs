@@ -294,14 +294,21 @@ fn sighup_applies_a_new_configuration_and_refuses_a_broken_one() {
         text.contains("centinela_config_reloads_total{result=\"refused\"} 1"),
         "{text}"
     );
-    // `centinela status` still works (from the daemon's report) and shows the refusal.
-    std::fs::write(&served.config, &main).unwrap();
+    // `centinela status` still shows what the daemon does, and the file's problem.
     let (code, out, err) = run(&served.config, &["status"]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "the configuration on disk is bad: {err}");
+    assert!(err.contains("centinela.toml:"), "{err}");
     assert!(out.contains("daemon: running"), "{out}");
     assert!(out.contains("reload was refused"), "{out}");
     assert!(
         out.contains("foro-sur") && out.contains("every 2s"),
+        "{out}"
+    );
+    std::fs::write(&served.config, &main).unwrap();
+    let (code, out, err) = run(&served.config, &["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("silk-lane") && out.contains("disabled"),
         "{out}"
     );
     // Fixed: the next reload clears the refusal.

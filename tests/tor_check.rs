@@ -5,108 +5,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use centinela_crawler::transport::PrivateNetwork;
-use std::path::{Path, PathBuf};
+#[path = "support/tor.rs"]
+mod tor;
+
+use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Stops the network however the test ends.
-struct Network {
-    dir: PathBuf,
-}
-
-impl Drop for Network {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(Path::new(ROOT).join("tests/tor-testnet/testnet.sh"))
-            .args(["stop", "--dir"])
-            .arg(&self.dir)
-            .status();
-    }
-}
-
-fn tor_available() -> bool {
-    let found = Command::new("tor")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CENTINELA_REQUIRE_TOR").is_err(),
-            "CENTINELA_REQUIRE_TOR is set but Debian's tor is not installed"
-        );
-        eprintln!("skipped: tor is not installed (apt-get install tor)");
-    }
-    found
-}
-
 #[test]
 fn tor_check_bootstraps_on_the_private_network_and_fetches_the_onion() {
-    if !tor_available() {
+    if !tor::tor_available() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let net = Network {
-        dir: work.path().join("net"),
-    };
-    let start = || {
-        Command::new("bash")
-            .arg(Path::new(ROOT).join("tests/tor-testnet/testnet.sh"))
-            .args(["start", "--dir"])
-            .arg(&net.dir)
-            .arg("--site-dir")
-            .arg(Path::new(ROOT).join("samples/mercado-andino"))
-            .output()
-            .unwrap()
-    };
-    // A network that does not converge on a loaded machine is started afresh once.
-    let mut started = start();
-    if !started.status.success() {
-        eprintln!("first network did not come up; starting a fresh one");
-        started = start();
-    }
-    assert!(
-        started.status.success(),
-        "{}",
-        String::from_utf8_lossy(&started.stderr)
+    let net = tor::start(
+        &work.path().join("net"),
+        &Path::new(ROOT).join("samples/mercado-andino"),
     );
-    let stdout = String::from_utf8_lossy(&started.stdout);
-    let onion = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("onion="))
-        .unwrap()
-        .to_string();
-
+    let onion = net.onion.clone();
     // The configuration an operator would write for this network.
-    let arti = std::fs::read_to_string(net.dir.join("arti.toml")).unwrap();
-    let private = PrivateNetwork::from_arti_toml(&arti).unwrap();
-    let quoted = |v: &[String]| {
-        v.iter()
-            .map(|x| format!("{x:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut config = format!(
-        "[storage]\ndata_dir = \"../data\"\n\n[transport]\nkind = \"arti\"\n\n\
-         [transport.private_network]\nauthority_v3idents = [{}]\nipv4_subnet_family_prefix = {}\n\
-         ipv6_subnet_family_prefix = {}\nallow_local_addrs = {}\n",
-        quoted(&private.authority_v3idents),
-        private.ipv4_subnet_family_prefix,
-        private.ipv6_subnet_family_prefix,
-        private.allow_local_addrs
+    let config = format!(
+        "[storage]\ndata_dir = \"../data\"\n\n{}",
+        net.transport_section()
     );
-    if let Some(minutes) = private.hsdir_interval {
-        config.push_str(&format!("hsdir_interval = {minutes}\n"));
-    }
-    for cache in &private.fallback_caches {
-        config.push_str(&format!(
-            "\n[[transport.private_network.fallback_caches]]\nrsa_identity = {:?}\ned_identity = {:?}\norports = [{}]\n",
-            cache.rsa_identity,
-            cache.ed_identity,
-            quoted(&cache.orports)
-        ));
-    }
     let config_dir = work.path().join("config");
     std::fs::create_dir_all(config_dir.join("sites")).unwrap();
     std::fs::copy(

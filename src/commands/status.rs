@@ -20,16 +20,43 @@ use crate::runs::RunLog;
 const FRESH_SECS: i64 = 30;
 
 pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match config::load_or_report(&global.config) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
+    let cfg = match config::load(&global.config) {
+        Ok(c) => Ok(c),
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            Err(ExitCode::from(2))
+        }
     };
-    let data = DataDir::of(global, &cfg);
+    let data = match &cfg {
+        Ok(c) => DataDir::of(global, c),
+        Err(_) => DataDir::new(
+            global
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| config::data_dir_hint(&global.config)),
+        ),
+    };
     let file = report::status_file(&data.root);
     let from_file: Option<StatusReport> = std::fs::read(&file)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     let running = from_file.as_ref().is_some_and(daemon_alive);
+    let cfg = match cfg {
+        Ok(c) => c,
+        Err(code) => {
+            // The daemon goes on with the configuration it loaded; say what it does.
+            if let Some(r) = from_file.filter(|_| running) {
+                print_or_json(&r, args.json, true, from_file_seen(&file));
+                eprintln!(
+                    "centinela: the configuration has the problems above; the daemon runs on \
+                     the one it loaded, and a reload (SIGHUP) would refuse this one"
+                );
+            }
+            return Ok(code);
+        }
+    };
     let (report, note) = if running {
         (from_file.unwrap_or_default(), None)
     } else {
@@ -46,11 +73,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<ExitCode> {
             },
         }
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report, running, from_file_seen(&file));
-    }
+    print_or_json(&report, args.json, running, from_file_seen(&file));
     if let Some(n) = note {
         eprintln!("centinela: {n}");
     }
@@ -131,6 +154,17 @@ fn tempfile_db() -> anyhow::Result<sled::Db> {
         .context("cannot open a temporary database")
 }
 
+fn print_or_json(r: &StatusReport, json: bool, running: bool, file_seen: Option<i64>) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(r).unwrap_or_else(|_| "{}".into())
+        );
+    } else {
+        print_report(r, running, file_seen);
+    }
+}
+
 fn when(t: i64) -> String {
     match Local.timestamp_opt(t, 0).single() {
         Some(d) => d.format("%Y-%m-%d %H:%M").to_string(),
@@ -179,7 +213,7 @@ fn print_report(r: &StatusReport, running: bool, file_seen: Option<i64>) {
     }
     println!();
     println!(
-        "{:<18} {:<26} {:<12} {:<34} {:<16} {:>6} {:>6}",
+        "{:<18} {:<26} {:<12} {:<38} {:<16} {:>6} {:>6}",
         "site", "schedule", "state", "last run", "next run", "queued", "errors"
     );
     for s in &r.sites {
@@ -194,7 +228,7 @@ fn print_report(r: &StatusReport, running: bool, file_seen: Option<i64>) {
         };
         let errors = s.last_run.as_ref().map_or(0, |l| l.errors);
         println!(
-            "{:<18} {:<26} {:<12} {:<34} {:<16} {:>6} {:>6}",
+            "{:<18} {:<26} {:<12} {:<38} {:<16} {:>6} {:>6}",
             s.site, s.schedule, s.state, last, next, s.queued, errors
         );
         if let Some(h) = &s.needs_human {

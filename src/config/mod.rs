@@ -196,6 +196,30 @@ pub fn load_or_report(path: &Path) -> Result<Config, std::process::ExitCode> {
     })
 }
 
+/// The data dir a main file names, read leniently (for `centinela status` while the
+/// configuration has problems): `storage.data_dir` if it can be read, else the default.
+pub fn data_dir_hint(path: &Path) -> PathBuf {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let named = match text.parse::<toml::Table>() {
+        Ok(t) => t
+            .get("storage")
+            .and_then(|s| s.get("data_dir"))
+            .and_then(|d| d.as_str())
+            .map(str::to_string),
+        // A file that is not even TOML: its `data_dir = "..."` line, if it has one.
+        Err(_) => text.lines().find_map(|l| {
+            let value = l
+                .trim()
+                .strip_prefix("data_dir")?
+                .trim()
+                .strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_string())
+        }),
+    };
+    base.join(named.unwrap_or_else(|| "../data".to_string()))
+}
+
 fn read(path: &Path) -> Result<String, Diagnostic> {
     std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::whole_file(path, format!("cannot read this file: {e}")))

@@ -439,12 +439,14 @@ impl Scheduler {
                             "crawl finished"
                         );
                     }
-                    PassEnd::NeedsHuman { url, page_type }
-                    | PassEnd::StillWaiting { url, page_type } => tracing::warn!(
-                        site = %f.site, pass = report.pass, %page_type, %url,
-                        "the site needs a person: log in with Tor Browser, export its cookies to \
-                         the site's cookies_file, then reload the daemon (SIGHUP); it is not \
-                         crawled until then"
+                    // The page's URL (an onion address) stays out of the log; `centinela
+                    // status` shows it to the operator.
+                    PassEnd::NeedsHuman { page_type, .. }
+                    | PassEnd::StillWaiting { page_type, .. } => tracing::warn!(
+                        site = %f.site, pass = report.pass, %page_type,
+                        "the site needs a person (`centinela status` shows the page): log in \
+                         with Tor Browser, export its cookies to the site's cookies_file, then \
+                         reload the daemon (SIGHUP); it is not crawled until then"
                     ),
                     PassEnd::Unreachable { last_error } => {
                         live.failures_in_row += 1;

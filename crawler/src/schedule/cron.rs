@@ -77,12 +77,14 @@ impl Cron {
             "@weekly" => "0 0 * * 0",
             "@monthly" => "0 0 1 * *",
             "@yearly" | "@annually" => "0 0 1 1 *",
-            t if t.starts_with('@') => return Err(CronError {
-                column: text.find('@').map_or(1, |i| i + 1),
-                message: format!(
+            t if t.starts_with('@') => {
+                return Err(CronError {
+                    column: text.find('@').map_or(1, |i| i + 1),
+                    message: format!(
                     "unknown shorthand {t:?} (known: @hourly, @daily, @weekly, @monthly, @yearly)"
                 ),
-            }),
+                })
+            }
             _ => text,
         };
         let shorthand = expanded != text;

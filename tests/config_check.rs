@@ -162,3 +162,55 @@ fn test_only_transport_settings_are_flagged() {
         "{stderr}"
     );
 }
+
+#[test]
+fn schedule_and_daemon_mistakes_point_at_the_faulty_character() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "peru.toml", &lexicon());
+    write(
+        dir.path(),
+        "centinela.toml",
+        "[storage]\ndata_dir = \"data\"\n\n[daemon]\nlisten = \"0.0.0.0:9477\"\nmax_connections = 0\n",
+    );
+    write(
+        dir.path(),
+        "sites/foro.toml",
+        &format!("name = \"foro\"\nonion_hosts = [\"{GOOD_ONION}\"]\n\n[schedule]\ncron = \"0 25 * * *\"\n"),
+    );
+    write(
+        dir.path(),
+        "sites/tienda.toml",
+        &format!(
+            "name = \"tienda\"\nonion_hosts = [\"{GOOD_ONION}\"]\n\n[schedule]\nevery = \"6 hours\"\njitter = \"5m\"\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "sites/mercado.toml",
+        &format!("name = \"mercado\"\nonion_hosts = [\"{GOOD_ONION}\"]\n\n[schedule]\nevery = \"1h\"\ncron = \"@daily\"\n"),
+    );
+    let (code, _stdout, stderr) = check(&dir.path().join("centinela.toml"));
+    assert_eq!(code, 2, "{stderr}");
+    let has = |needle: &str| stderr.lines().any(|l| l.contains(needle));
+    assert!(
+        has("centinela.toml:5:10: daemon.listen 0.0.0.0:9477 is not a loopback address"),
+        "{stderr}"
+    );
+    assert!(
+        has("centinela.toml:6:19: daemon.max_connections 0"),
+        "{stderr}"
+    );
+    // The hour field "25" starts at column 11 of the line `cron = "0 25 * * *"`.
+    assert!(
+        has("sites/foro.toml:5:11: schedule.cron: hour: 25 is outside 0–23"),
+        "{stderr}"
+    );
+    assert!(
+        has("sites/tienda.toml:5:9: schedule.every: \"6 hours\" is not a duration"),
+        "{stderr}"
+    );
+    assert!(
+        has("sites/mercado.toml:5:9: [schedule] takes `every` or `cron`, not both"),
+        "{stderr}"
+    );
+}

@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::Served;
+use support::{run, samples, Served, ANDINO, COOKIE_VALUE};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,26 +17,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_centinela");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const ANDINO: &str = "fmy3lmrog4mkokadnrmidlpzz72tg5xgmlly2ruvlrgv25jsnqbwbkqd.onion";
-
-fn samples() -> PathBuf {
-    Path::new(ROOT).join("samples")
-}
-
-fn run(config: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// `crawl --json`: one summary per site, by name.
 fn crawl(config: &Path) -> BTreeMap<String, Value> {
@@ -265,12 +245,7 @@ fn a_recrawl_finds_nothing_changed_and_a_vanished_listing_is_recorded() {
 #[test]
 fn a_login_wall_pauses_the_site_until_a_person_brings_cookies() {
     let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("samples");
-    support::copy_dir(&samples(), &site);
-    // The session expired: the market answers one product page with its login form.
-    let product = site.join("mercado-andino/producto/mdma-cristal.html");
-    let real = std::fs::read(&product).unwrap();
-    std::fs::copy(site.join("mercado-andino/login.html"), &product).unwrap();
+    let (site, real) = support::samples_behind_a_login_wall(dir.path());
     let served = Served::start(dir.path(), &site, 0);
     let first = crawl(&served.config);
     let andino = &first["mercado-andino"];
@@ -304,21 +279,7 @@ fn a_login_wall_pauses_the_site_until_a_person_brings_cookies() {
         "no request reached the waiting site"
     );
     // The investigator logs in with Tor Browser and exports the cookies.
-    std::fs::write(&product, real).unwrap();
-    let cookies = dir.path().join("sites/mercado-andino.cookies.txt");
-    std::fs::write(
-        &cookies,
-        format!("# Netscape HTTP Cookie File\n#HttpOnly_{ANDINO}\tFALSE\t/\tFALSE\t0\tsesion_ma\tc2VjcmV0LXZhbHVl\n"),
-    )
-    .unwrap();
-    support::chmod_600(&cookies);
-    let site_toml = dir.path().join("sites/mercado-andino.toml");
-    let text = std::fs::read_to_string(&site_toml).unwrap();
-    std::fs::write(
-        &site_toml,
-        format!("cookies_file = \"mercado-andino.cookies.txt\"\n{text}"),
-    )
-    .unwrap();
+    support::log_in_with_fresh_cookies(dir.path(), &site, &real);
     let (code, out, _) = run(&served.config, &["sites", "resume", "mercado-andino"]);
     assert_eq!(code, 0);
     assert!(out.contains("resumed"));
@@ -346,7 +307,7 @@ fn a_login_wall_pauses_the_site_until_a_person_brings_cookies() {
         "the session is carried: {after:?}"
     );
     assert!(
-        !served.log().contains("c2VjcmV0"),
+        !served.log().contains(COOKIE_VALUE),
         "cookie values are never logged"
     );
 }

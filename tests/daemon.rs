@@ -12,37 +12,17 @@ mod support;
 mod daemon;
 
 use daemon::{free_port, http_get, passes, schedule_all, set_schedule, site, site_names, Daemon};
-use support::Served;
+use support::{run, samples, Served, ANDINO, COOKIE_VALUE};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_centinela");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const ANDINO: &str = "fmy3lmrog4mkokadnrmidlpzz72tg5xgmlly2ruvlrgv25jsnqbwbkqd.onion";
 const SITES: [&str; 4] = ["dread-board", "foro-sur", "mercado-andino", "silk-lane"];
-
-fn samples() -> PathBuf {
-    Path::new(ROOT).join("samples")
-}
-
-fn run(config: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The store after one plain `centinela crawl` of the samples: what the daemon must end
 /// with however many times it re-crawls, stops or is killed.
@@ -321,12 +301,7 @@ fn sighup_applies_a_new_configuration_and_refuses_a_broken_one() {
 #[test]
 fn a_site_that_needs_a_person_waits_alone_until_fresh_cookies_and_a_reload() {
     let dir = tempfile::tempdir().unwrap();
-    let site_dir = dir.path().join("samples");
-    support::copy_dir(&samples(), &site_dir);
-    // The market's session expired: one product page answers with its login form.
-    let product = site_dir.join("mercado-andino/producto/mdma-cristal.html");
-    let real = std::fs::read(&product).unwrap();
-    std::fs::copy(site_dir.join("mercado-andino/login.html"), &product).unwrap();
+    let (site_dir, real) = support::samples_behind_a_login_wall(dir.path());
     let served = Served::start(dir.path(), &site_dir, 0);
     let port = free_port();
     schedule_all(&served.config, "2s", port);
@@ -372,21 +347,7 @@ fn a_site_that_needs_a_person_waits_alone_until_fresh_cookies_and_a_reload() {
 
     // The investigator logs in with Tor Browser and exports the cookies; the operator
     // points the site at them and reloads.
-    std::fs::write(&product, real).unwrap();
-    let cookies = dir.path().join("sites/mercado-andino.cookies.txt");
-    std::fs::write(
-        &cookies,
-        format!("# Netscape HTTP Cookie File\n#HttpOnly_{ANDINO}\tFALSE\t/\tFALSE\t0\tsesion_ma\tc2VjcmV0LXZhbHVl\n"),
-    )
-    .unwrap();
-    support::chmod_600(&cookies);
-    let site_toml = dir.path().join("sites/mercado-andino.toml");
-    let text = std::fs::read_to_string(&site_toml).unwrap();
-    std::fs::write(
-        &site_toml,
-        format!("cookies_file = \"mercado-andino.cookies.txt\"\n{text}"),
-    )
-    .unwrap();
+    support::log_in_with_fresh_cookies(dir.path(), &site_dir, &real);
     d.signal("HUP");
     let s = d.wait_for(
         "the site to be crawled again",
@@ -406,7 +367,7 @@ fn a_site_that_needs_a_person_waits_alone_until_fresh_cookies_and_a_reload() {
         "the session is carried: {after:?}"
     );
     assert!(
-        !d.log_text().contains("c2VjcmV0"),
+        !d.log_text().contains(COOKIE_VALUE),
         "cookie values are never logged"
     );
 }

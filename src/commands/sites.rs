@@ -19,7 +19,16 @@ pub fn run(global: &Global, args: &SitesArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let data = DataDir::of(global, &cfg);
-    let db = centinela_index::store::open_db(&data.db())?;
+    let db = match centinela_index::store::open_db(&data.db()) {
+        Ok(db) => db,
+        // The daemon holds the store: it has its own way to be told.
+        Err(_) if data.db().exists() => anyhow::bail!(
+            "the store is in use by another centinela process. If it is the daemon: \
+             `centinela status` shows each site's state, and after fresh cookies a reload \
+             (`systemctl reload centinela`, or SIGHUP) crawls a waiting site again"
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let frontier = Frontier::open(&db)?;
     match &args.command {
         Some(SitesCommand::Resume { site }) => {

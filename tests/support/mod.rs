@@ -120,3 +120,64 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// The sample sites in the source tree.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+/// `centinela --config CONFIG ARGS…`: exit code, stdout, stderr.
+pub fn run(config: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Mercado Andino's onion host in the samples.
+pub const ANDINO: &str = "fmy3lmrog4mkokadnrmidlpzz72tg5xgmlly2ruvlrgv25jsnqbwbkqd.onion";
+/// The session cookie value the tests export; it must never reach a log.
+pub const COOKIE_VALUE: &str = "c2VjcmV0LXZhbHVl";
+
+/// A copy of the samples under `dir/samples` where Mercado Andino's session has expired:
+/// one product page answers with the login form. Returns the copy and the page's real
+/// content (to put back once "a person has logged in").
+pub fn samples_behind_a_login_wall(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let site = dir.join("samples");
+    copy_dir(&samples(), &site);
+    let product = site.join("mercado-andino/producto/mdma-cristal.html");
+    let real = std::fs::read(&product).unwrap();
+    std::fs::copy(site.join("mercado-andino/login.html"), &product).unwrap();
+    (site, real)
+}
+
+/// What a person does at the login wall: logs in with Tor Browser (the page is served
+/// again), exports the cookies next to the site file, and points the site at them.
+pub fn log_in_with_fresh_cookies(served_dir: &Path, samples_copy: &Path, real: &[u8]) {
+    std::fs::write(
+        samples_copy.join("mercado-andino/producto/mdma-cristal.html"),
+        real,
+    )
+    .unwrap();
+    let cookies = served_dir.join("sites/mercado-andino.cookies.txt");
+    std::fs::write(
+        &cookies,
+        format!("# Netscape HTTP Cookie File\n#HttpOnly_{ANDINO}\tFALSE\t/\tFALSE\t0\tsesion_ma\t{COOKIE_VALUE}\n"),
+    )
+    .unwrap();
+    chmod_600(&cookies);
+    let site_toml = served_dir.join("sites/mercado-andino.toml");
+    let text = std::fs::read_to_string(&site_toml).unwrap();
+    std::fs::write(
+        &site_toml,
+        format!("cookies_file = \"mercado-andino.cookies.txt\"\n{text}"),
+    )
+    .unwrap();
+}

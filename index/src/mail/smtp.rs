@@ -105,7 +105,15 @@ impl Conversation {
     /// Delivers one message; `Ok` once the server has accepted it (250 after DATA).
     /// The whole conversation is bounded by `timeout`.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
-        match tokio::time::timeout(self.timeout, self.converse(envelope, message)).await {
+        self.bounded(self.converse(envelope, message)).await
+    }
+
+    /// `talk`, or a connection error once `timeout` has passed.
+    async fn bounded(
+        &self,
+        talk: impl std::future::Future<Output = Result<(), SendError>>,
+    ) -> Result<(), SendError> {
+        match tokio::time::timeout(self.timeout, talk).await {
             Ok(r) => r,
             Err(_) => Err(SendError::Connect(format!(
                 "SMTP {}:{}: no answer within {} s",
@@ -119,20 +127,12 @@ impl Conversation {
     /// Whether the relay answers: greeting, EHLO and (when configured) STARTTLS, then
     /// QUIT, within `timeout`. Nothing is sent and no password offered.
     pub async fn probe(&self) -> Result<(), SendError> {
-        let talk = async {
+        self.bounded(async {
             let mut conn = self.open().await?;
             let _ = conn.quit().await;
             Ok(())
-        };
-        match tokio::time::timeout(self.timeout, talk).await {
-            Ok(r) => r,
-            Err(_) => Err(SendError::Connect(format!(
-                "SMTP {}:{}: no answer within {} s",
-                self.host,
-                self.port,
-                self.timeout.as_secs()
-            ))),
-        }
+        })
+        .await
     }
 
     async fn converse(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {

@@ -16,6 +16,13 @@ mod runs;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: the daemon runs for months over many threads
+/// (tokio workers, sled, tantivy, arti), and glibc gives each thread an arena that keeps
+/// its high-water mark — the soak benchmark saw resident memory climb from 68 to 112 MiB
+/// between minutes 2 and 5 with nothing live growing. mimalloc returns freed pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Library errors (rPGP's among them) capture a backtrace whenever RUST_BACKTRACE is
     // set, and formatting one loads the binary's debug info: hundreds of MB, and

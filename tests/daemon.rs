@@ -432,3 +432,62 @@ fn sigterm_stops_mid_crawl_within_ten_seconds_and_kill_9_resumes_where_it_was() 
     let again: usize = served.requests().values().map(|n| n - 1).sum();
     assert!(again <= SITES.len() * 2 * 2, "{again} pages fetched again");
 }
+
+#[test]
+fn a_site_that_is_down_is_retried_while_the_others_go_on() {
+    // A market whose onion service is down: its name leads to a loopback port where
+    // nothing listens.
+    const DOWN: &str = "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &samples(), 0);
+    let closed = free_port();
+    let main = std::fs::read_to_string(&served.config).unwrap();
+    let last = main.trim_end().lines().last().unwrap();
+    assert!(
+        last.contains(".onion\" = "),
+        "the host map is the last table: {last}"
+    );
+    std::fs::write(&served.config, format!("{main}\"{DOWN}\" = {closed}\n")).unwrap();
+    std::fs::write(
+        served.config.parent().unwrap().join("sites/mercado-caido.toml"),
+        format!(
+            "name = \"mercado-caido\"\nonion_hosts = [\"{DOWN}\"]\n\n[limits]\nconcurrency = 1\ndelay_ms = 0\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    schedule_all(&served.config, "2s", port);
+    let d = Daemon::start(&served.config, port, &dir.path().join("daemon.log"));
+    let s = d.wait_for(
+        "the down site to wait for its retry",
+        Duration::from_secs(90),
+        |s| {
+            site(s, "mercado-caido")["state"] == "retrying"
+                && SITES.iter().all(|n| passes(s, n, "complete") >= 2)
+        },
+    );
+    let caido = site(&s, "mercado-caido");
+    assert_eq!(caido["last_run"]["end"], "unreachable", "{caido}");
+    assert!(caido["last_run"]["last_success"].is_null(), "{caido}");
+    assert_eq!(
+        passes(&s, "mercado-caido", "complete"),
+        0,
+        "never 'complete' with nothing"
+    );
+    assert!(
+        caido["errors"]["connect"].as_u64().unwrap_or(0) >= 1,
+        "{caido}"
+    );
+    let (code, body) = http_get(port, "/healthz").unwrap();
+    let health: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (code, health["status"].as_str()),
+        (200, Some("degraded")),
+        "{health}"
+    );
+    let (_, text) = http_get(port, "/metrics").unwrap();
+    assert!(
+        text.contains("centinela_fetch_errors_total{site=\"mercado-caido\",kind=\"connect\"}"),
+        "{text}"
+    );
+}

@@ -58,7 +58,7 @@ fn the_daemon_crawls_an_onion_service_over_the_private_tor_network() {
 
     let mut d = Daemon::start(&main, port, &work.path().join("daemon.log"));
     // The onion's descriptor can lag the network: a first pass may find the site
-    // unreachable and retry; the pass ends complete.
+    // unreachable, and the daemon retries it a minute later until the pass is complete.
     let s = d.wait_for(
         "a complete pass over the onion",
         Duration::from_secs(400),

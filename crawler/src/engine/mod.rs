@@ -119,6 +119,8 @@ struct Run {
     end: Mutex<Option<PassEnd>>,
     next_request: tokio::sync::Mutex<Instant>,
     failures_in_row: AtomicU32,
+    /// Whether the site has answered at all in this run.
+    answered: AtomicBool,
     tally: Mutex<Tally>,
     /// Pages fetched and sent to the keeper, waiting to be durably kept and completed in
     /// the frontier: at most `concurrency` of them, so the fetch slots go on fetching
@@ -300,6 +302,7 @@ impl Engine {
             end: Mutex::new(None),
             next_request: tokio::sync::Mutex::new(Instant::now()),
             failures_in_row: AtomicU32::new(0),
+            answered: AtomicBool::new(false),
             tally: Mutex::new(Tally::default()),
             keeping: Arc::new(tokio::sync::Semaphore::new(
                 plan.limits.concurrency.max(1) as usize
@@ -541,7 +544,11 @@ impl Engine {
                 *run.tally().errors.entry(kind.clone()).or_default() += 1;
                 run.progress.add_error();
                 let in_row = run.failures_in_row.fetch_add(1, Ordering::SeqCst) + 1;
-                if in_row >= FAILURES_BEFORE_UNREACHABLE && e.is_retryable() {
+                // A site that has not answered once in this run (its start page failed
+                // after the fetcher's own retries) is down: marking the URL failed would
+                // end the pass "complete" with nothing fetched.
+                let silent = !run.answered.load(Ordering::SeqCst);
+                if e.is_retryable() && (in_row >= FAILURES_BEFORE_UNREACHABLE || silent) {
                     // Leave the URL in flight: the next crawl puts it back in the queue.
                     run.stop(PassEnd::Unreachable {
                         last_error: crate::transport::redact(&e),
@@ -559,6 +566,7 @@ impl Engine {
             }
         };
         run.failures_in_row.store(0, Ordering::SeqCst);
+        run.answered.store(true, Ordering::SeqCst);
         let at = unix_now();
         let status = resp.status.as_u16();
         run.counters.response(

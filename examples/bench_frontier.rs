@@ -37,6 +37,10 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The allocator of the shipped binary (`src/main.rs`), so the peak RSS is the crawl's.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total: usize = std::env::args()
         .nth(1)

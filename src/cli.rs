@@ -64,6 +64,10 @@ pub enum Command {
     /// Alerts the watchlists raised: list them, send what waits, retry refused mail.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Evidence for a case file: export a signed bundle, verify one, the unit's signing
+    /// key, and the custody log of exports and verifications.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Tor: check that the configured transport comes up.
     #[command(subcommand)]
     Tor(TorCommand),
@@ -137,6 +141,59 @@ pub struct CrawlArgs {
     /// for the next regular crawl (which starts a new pass over them).
     #[arg(long)]
     pub resume: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Create the unit's Ed25519 signing key (once), in <data_dir>/evidence/.
+    Keygen {
+        /// Seal the key with the passphrase in this file (or $CENTINELA_EVIDENCE_PASSPHRASE).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Export the evidence behind a vendor, a listing, an address or a search into a new
+    /// folder: WARC records, records, summary, signed manifest.
+    Export(EvidenceExportArgs),
+    /// Check a bundle: every file's SHA-256, the signature, every capture's digests.
+    Verify {
+        /// The bundle's folder.
+        bundle: PathBuf,
+        /// The operator recorded in the custody log.
+        #[arg(long, env = "CENTINELA_OPERATOR")]
+        operator: Option<String>,
+    },
+    /// The custody log of exports and verifications.
+    Log {
+        /// Check the hash chain: a deleted or edited entry is named.
+        #[arg(long)]
+        verify: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["vendor", "listing", "address", "query"])))]
+pub struct EvidenceExportArgs {
+    /// Every record of this vendor handle (any site, any case) and its listings.
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// One listing, by its URL.
+    #[arg(long)]
+    pub listing: Option<String>,
+    /// Every record that showed this wallet address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// The records a search returns (at most 500).
+    #[arg(long)]
+    pub query: Option<String>,
+    /// The bundle's folder (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Who exports (recorded in the manifest and the custody log); default $USER.
+    #[arg(long, env = "CENTINELA_OPERATOR")]
+    pub operator: Option<String>,
+    /// The signing key's passphrase, if it has one (or $CENTINELA_EVIDENCE_PASSPHRASE).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

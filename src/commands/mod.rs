@@ -4,6 +4,7 @@ mod alerts;
 mod config_check;
 pub mod crawl;
 mod demo;
+mod evidence;
 mod extract;
 mod index;
 mod parse;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(IndexCommand::Rebuild) => index::rebuild(&cli.global),
         Command::Watch(cmd) => watch::run(&cli.global, &cmd),
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
+        Command::Evidence(cmd) => evidence::run(&cli.global, &cmd),
         Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }

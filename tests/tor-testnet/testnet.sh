@@ -474,7 +474,7 @@ on_start_exit() {
 }
 
 cmd_start() {
-    local dir="" site_dir="" site_port="" client=0 base="" relays=5 timeout=180
+    local dir="" site_dir="" site_port="" client=0 base="" relays=5 timeout=240
     while (($#)); do
         case $1 in
             --dir) dir=${2:?--dir needs a value}; shift 2 ;;
@@ -634,13 +634,24 @@ cmd_start() {
     # is everywhere can be stuck for 15 minutes; NEWNYM clears that memory, so each failed
     # attempt is followed by one.
     if ((client)); then
-        local onion attempts=1
+        local onion attempts=1 restarted=0 since=$SECONDS
         onion=$(cat "$hostfile")
         log "consensus ready after $((SECONDS - t0))s; fetching http://$onion/ through the client"
         until onion_probe "$onion"; do
             if ((SECONDS >= deadline)); then
                 print_logs 15
                 fail "$onion not reachable through the client after ${timeout}s"
+            fi
+            # An onion service that started with an early consensus can sit for minutes
+            # failing to build circuits ("Failed to find node for hop #2") and never
+            # publish its descriptor; started again, it takes the current consensus and
+            # publishes within seconds (same keys, same onion name).
+            if ((!restarted && SECONDS - since >= 60)); then
+                log "onion service not reachable after 60s: restarting it on the current consensus"
+                # shellcheck disable=SC2046
+                terminate $(owned_pid "$(node_dir onionsvc)/pid" "$DIR/nodes/")
+                launch_tor onionsvc
+                restarted=1
             fi
             client_newnym || log "NEWNYM failed"
             sleep 2

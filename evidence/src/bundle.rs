@@ -1,0 +1,205 @@
+//! Writing a bundle. Each capture is read back and checked in the unit's WARC files
+//! first (digests, record id, length), then its gzip member is copied byte for byte, so
+//! the bundle's WARC file is a sequence of the original records, readable by any WARC
+//! tool and comparable bit for bit with the originals.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use centinela_crawler::warc::{read_capture, CaptureRef};
+use centinela_index::store::{Capture, StoredRecord};
+use data_encoding::HEXLOWER;
+use ed25519_dalek::{Signer as _, SigningKey};
+
+use crate::keys::fingerprint;
+use crate::manifest::*;
+use crate::{io, sha256_hex, summary, EvidenceError};
+
+pub struct ExportInput<'a> {
+    pub subject: Subject,
+    pub records: &'a [StoredRecord],
+    /// The unit's evidence folder (`<data dir>/warc`).
+    pub warc_dir: &'a Path,
+    /// A folder that does not exist yet (or is empty).
+    pub out: &'a Path,
+    pub operator: &'a str,
+    pub tool: &'a str,
+    pub transport: &'a str,
+    pub exported_at: &'a str,
+    pub key: &'a SigningKey,
+}
+
+/// What was written.
+#[derive(Debug)]
+pub struct Exported {
+    pub manifest: Manifest,
+    /// SHA-256 of `manifest.json` (what the custody log records).
+    pub manifest_sha256: String,
+    pub dir: PathBuf,
+}
+
+fn captures_of(record: &StoredRecord) -> Option<(&str, &Capture)> {
+    match record {
+        StoredRecord::Listing(l) => Some((l.site.as_str(), &l.capture)),
+        StoredRecord::Vendor(v) => v.capture.as_ref().map(|c| (v.site.as_str(), c)),
+        StoredRecord::Post(p) => Some((p.site.as_str(), &p.capture)),
+    }
+}
+
+/// A record's kind and a one-line title, for the summary.
+fn title(record: &StoredRecord) -> (String, String) {
+    match record {
+        StoredRecord::Listing(l) => (
+            "listing".into(),
+            format!("{} — {} ({})", l.listing.title, l.listing.url, l.site),
+        ),
+        StoredRecord::Vendor(v) => ("vendor".into(), format!("{} ({})", v.handle, v.site)),
+        StoredRecord::Post(p) => (
+            "post".into(),
+            format!(
+                "{} — {} ({})",
+                p.post
+                    .thread_title
+                    .as_deref()
+                    .unwrap_or("(sin título / untitled)"),
+                p.post.url,
+                p.site
+            ),
+        ),
+    }
+}
+
+pub fn export(input: &ExportInput<'_>) -> Result<Exported, EvidenceError> {
+    let out = input.out;
+    if out.exists() && std::fs::read_dir(out).map_err(io(out))?.next().is_some() {
+        return Err(EvidenceError::Bundle(format!(
+            "{} is not empty: a bundle goes into a new folder",
+            out.display()
+        )));
+    }
+    if input.records.is_empty() {
+        return Err(EvidenceError::Bundle(
+            "nothing matched: no records to export".into(),
+        ));
+    }
+    let warc_path = out.join(WARC);
+    if let Some(dir) = warc_path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let mut warc = std::fs::File::create(&warc_path).map_err(io(&warc_path))?;
+    let mut offset = 0u64;
+    let mut seen = BTreeSet::new();
+    let mut captures = Vec::new();
+    for record in input.records {
+        let Some((site, c)) = captures_of(record) else {
+            continue;
+        };
+        if !seen.insert(c.record_id.clone()) {
+            continue;
+        }
+        let reference = CaptureRef {
+            file: c.file.clone(),
+            offset: c.offset,
+            length: c.length,
+            record_id: c.record_id.clone(),
+            payload_sha256: c.sha256.clone(),
+            date: c.warc_date.clone(),
+        };
+        let fail = |reason: String| EvidenceError::Capture {
+            record_id: c.record_id.clone(),
+            file: c.file.clone(),
+            reason,
+        };
+        // The original must read back intact before it is copied as evidence.
+        let response = read_capture(input.warc_dir, &reference).map_err(|e| fail(e.to_string()))?;
+        let source = input.warc_dir.join(&c.file);
+        let mut f = std::fs::File::open(&source).map_err(io(&source))?;
+        f.seek(SeekFrom::Start(c.offset)).map_err(io(&source))?;
+        let mut member = vec![0u8; usize::try_from(c.length).map_err(|e| fail(e.to_string()))?];
+        f.read_exact(&mut member).map_err(io(&source))?;
+        warc.write_all(&member).map_err(io(&warc_path))?;
+        captures.push(CaptureEntry {
+            record_id: c.record_id.clone(),
+            url: response.target_uri,
+            site: site.to_string(),
+            fetched_at: c.warc_date.clone(),
+            http_status: response.status,
+            payload_sha256: c.sha256.clone(),
+            transport: input.transport.to_string(),
+            isolation: format!("site:{site}/persona:default"),
+            offset,
+            length: c.length,
+            source_file: c.file.clone(),
+            source_offset: c.offset,
+        });
+        offset += c.length;
+    }
+    warc.sync_all().map_err(io(&warc_path))?;
+    drop(warc);
+
+    let records_json = serde_json::to_vec_pretty(input.records)
+        .map_err(|e| EvidenceError::Bundle(e.to_string()))?;
+    write(out, RECORDS, &records_json)?;
+    let public = input.key.verifying_key();
+    let mut manifest = Manifest {
+        format: FORMAT.into(),
+        tool: input.tool.into(),
+        exported_at: input.exported_at.into(),
+        operator: input.operator.into(),
+        subject: input.subject.clone(),
+        signer: Signer {
+            algorithm: "ed25519".into(),
+            public_key: HEXLOWER.encode(public.as_bytes()),
+            fingerprint: fingerprint(&public),
+        },
+        files: Vec::new(),
+        captures,
+        records: input.records.len(),
+    };
+    let titles: Vec<(String, String)> = input.records.iter().map(title).collect();
+    write(
+        out,
+        SUMMARY_TEXT,
+        summary::text(&manifest, &titles).as_bytes(),
+    )?;
+    write(
+        out,
+        SUMMARY_HTML,
+        summary::html(&manifest, &titles).as_bytes(),
+    )?;
+    for path in [WARC, RECORDS, SUMMARY_TEXT, SUMMARY_HTML] {
+        let bytes = std::fs::read(out.join(path)).map_err(io(&out.join(path)))?;
+        manifest.files.push(FileEntry {
+            path: path.into(),
+            sha256: sha256_hex(&bytes),
+            size: bytes.len() as u64,
+        });
+    }
+    let manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| EvidenceError::Bundle(e.to_string()))?;
+    write(out, MANIFEST, &manifest_bytes)?;
+    let signature = input.key.sign(&manifest_bytes);
+    write(
+        out,
+        SIGNATURE,
+        format!("{}\n", HEXLOWER.encode(&signature.to_bytes())).as_bytes(),
+    )?;
+    write(
+        out,
+        PUBLIC_KEY,
+        format!("{}\n", HEXLOWER.encode(public.as_bytes())).as_bytes(),
+    )?;
+    Ok(Exported {
+        manifest_sha256: sha256_hex(&manifest_bytes),
+        manifest,
+        dir: out.to_path_buf(),
+    })
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).map_err(io(&path))?;
+    f.write_all(bytes).map_err(io(&path))?;
+    f.sync_all().map_err(io(&path))
+}

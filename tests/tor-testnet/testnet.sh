@@ -646,8 +646,8 @@ cmd_start() {
             # failing to build circuits ("Failed to find node for hop #2") and never
             # publish its descriptor; started again, it takes the current consensus and
             # publishes within seconds (same keys, same onion name).
-            if ((!restarted && SECONDS - since >= 60)); then
-                log "onion service not reachable after 60s: restarting it on the current consensus"
+            if ((!restarted && SECONDS - since >= 30)); then
+                log "onion service not reachable after 30s: restarting it on the current consensus"
                 # shellcheck disable=SC2046
                 terminate $(owned_pid "$(node_dir onionsvc)/pid" "$DIR/nodes/")
                 launch_tor onionsvc

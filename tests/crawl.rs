@@ -340,13 +340,14 @@ fn a_crawl_killed_at_any_moment_resumes_and_ends_like_an_uninterrupted_one() {
         );
         // The first run starts the crawl; each later one finishes what the kill left.
         let resume = if kills == 0 { None } else { Some("--resume") };
+        let err_log = dir.path().join(format!("crawl-{kills}.err"));
         let mut child = Command::new(BIN)
             .arg("--config")
             .arg(&served.config)
             .args(["crawl", "--json"])
             .args(resume)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&err_log).unwrap())
             .spawn()
             .unwrap();
         seed ^= seed << 13;
@@ -364,7 +365,11 @@ fn a_crawl_killed_at_any_moment_resumes_and_ends_like_an_uninterrupted_one() {
         }
         match finished {
             Some(status) => {
-                assert!(status.success(), "a resumed crawl failed");
+                assert!(
+                    status.success(),
+                    "a resumed crawl failed ({status}): {}",
+                    std::fs::read_to_string(&err_log).unwrap_or_default()
+                );
                 break;
             }
             None => {

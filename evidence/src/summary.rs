@@ -1,6 +1,8 @@
 //! The human half of a bundle: who exported what, when, and what each capture shows, in
 //! Spanish and English, as plain text and as HTML (every crawled string escaped).
 
+use centinela_index::mail::render::escape_html as escape;
+
 use crate::manifest::Manifest;
 
 pub fn text(m: &Manifest, titles: &[(String, String)]) -> String {
@@ -129,19 +131,4 @@ fn subject_es(kind: &str) -> &str {
         "query" => "búsqueda",
         other => other,
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -169,6 +169,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The record a reverse-map entry points to, as it is now.
+    pub fn record(&self, r: &RecordRef) -> Result<Option<StoredRecord>, StoreError> {
+        Ok(match r {
+            RecordRef::Listing { site, url } => self.listing(site, url)?.map(StoredRecord::Listing),
+            RecordRef::Vendor { site, handle } => {
+                self.vendor(site, handle)?.map(StoredRecord::Vendor)
+            }
+            RecordRef::Post { site, url, id } => {
+                get::<StoredPost>(&self.posts, &keys::post(site, url, id))?.map(StoredRecord::Post)
+            }
+        })
+    }
+
     /// Identifiers seen on more than one site: the leads that link personas across
     /// markets. Returns (kind, value, records).
     pub fn shared_identifiers(

@@ -14,6 +14,7 @@ use crate::cli::{CrawlArgs, Global};
 use crate::config::{self, Config};
 use crate::pipeline::{self, AlertSummary, DataDir, Kept, Pipeline};
 use crate::runs::{end_code, RunLog, RunRecord};
+use centinela_index::time::Timestamp;
 
 pub fn run(global: &Global, args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let cfg = match config::load_or_report(&global.config) {
@@ -161,7 +162,7 @@ pub async fn crawl(
     for (site, crawl, draw) in tasks {
         let result = crawl.await;
         draw.abort();
-        let now = unix_now();
+        let now = Timestamp::now().0;
         let run = match &result {
             Ok(Ok(r)) => RunRecord::of(r, now),
             Ok(Err(e)) => RunRecord::failed(now, now, &e.to_string()),
@@ -197,12 +198,6 @@ pub async fn crawl(
         (s.listings, s.vendors, s.posts) = store.counts(&s.site);
     }
     Ok((out, alerts))
-}
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

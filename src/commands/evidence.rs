@@ -10,11 +10,10 @@ use centinela_evidence::custody::{ChainCheck, CustodyLog};
 use centinela_evidence::keys;
 use centinela_evidence::manifest::Subject;
 use centinela_index::search::{SearchIndex, SearchRequest};
-use centinela_index::store::{IdentifierKind, RecordRef, Store, StoredRecord};
+use centinela_index::store::{IdentifierKind, Store, StoredRecord};
 use centinela_index::time::Timestamp;
 
 use crate::cli::{EvidenceCommand, EvidenceExportArgs, Global};
-use crate::commands::crawl::unix_now;
 use crate::config;
 use crate::pipeline::{self, DataDir};
 
@@ -76,7 +75,7 @@ fn operator(given: &Option<String>) -> String {
 }
 
 fn now() -> String {
-    Timestamp(unix_now()).to_string()
+    Timestamp::now().rfc3339()
 }
 
 fn export_cmd(
@@ -171,7 +170,7 @@ fn select(
     }
     if let Some(addr) = &args.address {
         for r in store.records_with(IdentifierKind::Address, addr)? {
-            out.extend(fetch(store, &r)?);
+            out.extend(store.record(&r)?);
         }
         return Ok((subject("address", addr), out));
     }
@@ -201,18 +200,6 @@ fn select(
         out.extend(found);
     }
     Ok((subject("query", &q), out))
-}
-
-fn fetch(store: &Store, r: &RecordRef) -> anyhow::Result<Option<StoredRecord>> {
-    Ok(match r {
-        RecordRef::Listing { site, url } => store.listing(site, url)?.map(StoredRecord::Listing),
-        RecordRef::Vendor { site, handle } => store.vendor(site, handle)?.map(StoredRecord::Vendor),
-        RecordRef::Post { site, url, id } => store
-            .posts(Some(site))?
-            .into_iter()
-            .find(|p| &p.post.url == url && &centinela_index::store::post_id(&p.post) == id)
-            .map(StoredRecord::Post),
-    })
 }
 
 fn verify_cmd(

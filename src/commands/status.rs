@@ -3,18 +3,17 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use centinela_crawler::frontier::Frontier;
 use centinela_index::outbox::Outbox;
 use centinela_index::search::SearchIndex;
 use chrono::{Local, TimeZone};
 
 use crate::cli::{Global, StatusArgs};
-use crate::commands::crawl::unix_now;
 use crate::config::{self, Config};
 use crate::daemon::report::{self, AlertCounts, IndexInfo, StatusReport};
 use crate::pipeline::DataDir;
 use crate::runs::RunLog;
+use centinela_index::time::Timestamp;
 
 /// A status file older than this is not a running daemon's (it refreshes every 3 s).
 const FRESH_SECS: i64 = 30;
@@ -87,7 +86,7 @@ fn daemon_alive(r: &StatusReport) -> bool {
     };
     d.phase != "stopped"
         && std::path::Path::new(&format!("/proc/{}", d.pid)).exists()
-        && unix_now() - r.generated_at <= FRESH_SECS
+        && Timestamp::now().0 - r.generated_at <= FRESH_SECS
 }
 
 fn from_file_seen(file: &std::path::Path) -> Option<i64> {
@@ -109,12 +108,10 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
     };
     r.tor.transport = cfg.main.transport.kind.label().to_string();
     if !data.db().exists() {
-        let empty = tempfile_db()?;
-        let frontier = Frontier::open(&empty)?;
         r.sites = cfg
             .sites
             .iter()
-            .map(|s| report::site_line(s, &frontier, None, None, &now))
+            .map(|s| report::site_line(s, None, None, None, &now))
             .collect();
         return Ok(r);
     }
@@ -126,7 +123,7 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
         .iter()
         .map(|s| {
             let last = runs.get(s.name()).ok().flatten();
-            report::site_line(s, &frontier, last, None, &now)
+            report::site_line(s, Some(&frontier), last, None, &now)
         })
         .collect();
     let c = Outbox::open(&db)?.counts()?;
@@ -144,14 +141,6 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
         bytes: report::dir_size(&data.index()),
     };
     Ok(r)
-}
-
-/// A throwaway in-memory database, for a report on a data dir that has no store yet.
-fn tempfile_db() -> anyhow::Result<sled::Db> {
-    sled::Config::new()
-        .temporary(true)
-        .open()
-        .context("cannot open a temporary database")
 }
 
 fn print_or_json(r: &StatusReport, json: bool, running: bool, file_seen: Option<i64>) {

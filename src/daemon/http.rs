@@ -42,7 +42,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
 async fn store_writable(db: &sled::Db) -> Result<(), String> {
     let write = async {
         let tree = db.open_tree("daemon/health").map_err(|e| e.to_string())?;
-        let now = crate::commands::crawl::unix_now();
+        let now = centinela_index::time::Timestamp::now().0;
         tree.insert("probe", &now.to_be_bytes())
             .map_err(|e| e.to_string())?;
         db.flush_async().await.map_err(|e| e.to_string())?;

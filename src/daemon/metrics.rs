@@ -3,41 +3,32 @@
 
 use std::fmt::Write;
 
-use super::report::StatusReport;
+use super::report::{SiteReportLine, StatusReport};
 
 /// The text for one scrape.
 pub fn render(r: &StatusReport) -> String {
     let mut m = Metrics::default();
-    m.family(
+    let sites = &r.sites;
+    m.per_site(
+        sites,
         "centinela_pages_fetched_total",
         "counter",
         "Responses received (any status) since the daemon started.",
+        |s| Some(s.fetched as f64),
     );
-    for s in &r.sites {
-        m.sample(
-            "centinela_pages_fetched_total",
-            &[("site", &s.site)],
-            s.fetched as f64,
-        );
-    }
-    m.family(
+    m.per_site(
+        sites,
         "centinela_bytes_fetched_total",
         "counter",
         "Response body bytes received since the daemon started.",
+        |s| Some(s.bytes as f64),
     );
-    for s in &r.sites {
-        m.sample(
-            "centinela_bytes_fetched_total",
-            &[("site", &s.site)],
-            s.bytes as f64,
-        );
-    }
     m.family(
         "centinela_fetch_errors_total",
         "counter",
         "Failed fetches and error statuses, by kind (timeout, connect, circuit, http_503...).",
     );
-    for s in &r.sites {
+    for s in sites {
         for (kind, n) in &s.errors {
             m.sample(
                 "centinela_fetch_errors_total",
@@ -46,46 +37,32 @@ pub fn render(r: &StatusReport) -> String {
             );
         }
     }
-    m.family(
+    m.per_site(
+        sites,
         "centinela_frontier_queued_urls",
         "gauge",
         "URLs waiting in the site's crawl queue.",
+        |s| Some(s.queued as f64),
     );
-    for s in &r.sites {
-        m.sample(
-            "centinela_frontier_queued_urls",
-            &[("site", &s.site)],
-            s.queued as f64,
-        );
-    }
-    m.family(
+    m.per_site(
+        sites,
         "centinela_site_last_success_timestamp_seconds",
         "gauge",
         "When a pass over the site last ended complete (Unix time).",
+        |s| {
+            s.last_run
+                .as_ref()
+                .and_then(|l| l.last_success)
+                .map(|t| t as f64)
+        },
     );
-    for s in &r.sites {
-        if let Some(t) = s.last_run.as_ref().and_then(|l| l.last_success) {
-            m.sample(
-                "centinela_site_last_success_timestamp_seconds",
-                &[("site", &s.site)],
-                t as f64,
-            );
-        }
-    }
-    m.family(
+    m.per_site(
+        sites,
         "centinela_site_next_run_timestamp_seconds",
         "gauge",
         "When the site's next pass is due (Unix time); absent while crawling or waiting for a person.",
+        |s| s.next_run.map(|t| t as f64),
     );
-    for s in &r.sites {
-        if let Some(t) = s.next_run {
-            m.sample(
-                "centinela_site_next_run_timestamp_seconds",
-                &[("site", &s.site)],
-                t as f64,
-            );
-        }
-    }
     m.family(
         "centinela_site_state",
         "gauge",
@@ -241,6 +218,23 @@ struct Metrics {
 }
 
 impl Metrics {
+    /// A family with one sample per site that has a value.
+    fn per_site(
+        &mut self,
+        sites: &[SiteReportLine],
+        name: &str,
+        kind: &str,
+        help: &str,
+        value: impl Fn(&SiteReportLine) -> Option<f64>,
+    ) {
+        self.family(name, kind, help);
+        for s in sites {
+            if let Some(v) = value(s) {
+                self.sample(name, &[("site", &s.site)], v);
+            }
+        }
+    }
+
     fn family(&mut self, name: &str, kind: &str, help: &str) {
         let _ = writeln!(self.out, "# HELP {name} {}", escape_help(help));
         let _ = writeln!(self.out, "# TYPE {name} {kind}");
@@ -288,7 +282,6 @@ pub fn open_fds() -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::report::SiteReportLine;
 
     #[test]
     fn labels_are_escaped_and_every_sample_has_a_family() {

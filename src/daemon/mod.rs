@@ -37,13 +37,13 @@ use centinela_crawler::engine::{PassEnd, SiteProgress, SiteReport};
 use centinela_crawler::frontier::SiteStatus;
 use centinela_crawler::schedule::Schedule;
 use centinela_crawler::transport::Transport;
+use centinela_index::time::Timestamp;
 use chrono::Local;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::task::JoinSet;
 
 use crate::alerting;
 use crate::cli::{DaemonArgs, Global};
-use crate::commands::crawl::unix_now;
 use crate::config::{self, Config, Site};
 use crate::logging;
 use crate::pipeline::{self, DataDir, Pipeline, PipelineOptions};
@@ -138,7 +138,7 @@ async fn serve(
     data_override: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let mut signals = Signals::register()?;
-    let started_at = unix_now();
+    let started_at = Timestamp::now().0;
     let db = pipeline::create_db(&data)?;
     let listen: std::net::SocketAddr = cfg
         .main
@@ -193,44 +193,12 @@ async fn serve(
     let status_path = report::status_file(&data.root);
 
     // Tor first, retried: at boot the network may not be up yet.
-    let mut bootstrap_failures = 0u64;
-    let mut wait = Duration::from_secs(15);
-    let transport = loop {
-        let attempt = pipeline::bootstrap(&cfg, &data, |p| {
-            tracing::debug!(fraction = p.fraction, "tor: {}", p.message);
-        });
-        tokio::select! {
-            r = attempt => match r {
-                Ok(t) => break t,
-                Err(e) => {
-                    bootstrap_failures += 1;
-                    let why = format!("{e:#}");
-                    tracing::error!(
-                        "{why}; trying again in {} s (attempt {bootstrap_failures})",
-                        wait.as_secs()
-                    );
-                    {
-                        let mut r = shared.report.lock().unwrap_or_else(|p| p.into_inner());
-                        r.tor.bootstrap_failures = bootstrap_failures;
-                        r.tor.last_bootstrap_error = Some(why);
-                    }
-                    let _ = report::write_status_file(&status_path, &shared.report());
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = signals.stop() => {
-                            tracing::info!("stopped before Tor came up");
-                            let _ = http_stop.send(());
-                            return Ok(ExitCode::SUCCESS);
-                        }
-                    }
-                    wait = (wait * 2).min(Duration::from_secs(300));
-                }
-            },
-            _ = signals.stop() => {
-                tracing::info!("stopped before Tor came up");
-                let _ = http_stop.send(());
-                return Ok(ExitCode::SUCCESS);
-            }
+    let (transport, bootstrap_failures) = tokio::select! {
+        up = bootstrap_until_up(&cfg, &data, &shared, &status_path) => up,
+        _ = signals.stop() => {
+            tracing::info!("stopped before Tor came up");
+            let _ = http_stop.send(());
+            return Ok(ExitCode::SUCCESS);
         }
     };
     let _ = shared.transport.set(transport.clone());
@@ -269,13 +237,49 @@ async fn serve(
         live: BTreeMap::new(),
         info,
         bootstrap_failures,
-        status_path,
+        data,
     };
     let code = scheduler.run(&mut signals).await;
     mail_task.abort();
     let _ = http_stop.send(());
     let _ = http.await;
     code
+}
+
+/// Brings the transport up, retrying with a growing pause (15 s, doubling to 5 min) and
+/// reporting each failure; returns it and how many attempts failed.
+async fn bootstrap_until_up(
+    cfg: &Config,
+    data: &DataDir,
+    shared: &Shared,
+    status_path: &std::path::Path,
+) -> (Arc<dyn Transport>, u64) {
+    let mut failures = 0u64;
+    let mut wait = Duration::from_secs(15);
+    loop {
+        let attempt = pipeline::bootstrap(cfg, data, |p| {
+            tracing::debug!(fraction = p.fraction, "tor: {}", p.message);
+        });
+        match attempt.await {
+            Ok(t) => return (t, failures),
+            Err(e) => {
+                failures += 1;
+                let why = format!("{e:#}");
+                tracing::error!(
+                    "{why}; trying again in {} s (attempt {failures})",
+                    wait.as_secs()
+                );
+                {
+                    let mut r = shared.report.lock().unwrap_or_else(|p| p.into_inner());
+                    r.tor.bootstrap_failures = failures;
+                    r.tor.last_bootstrap_error = Some(why);
+                }
+                let _ = report::write_status_file(status_path, &shared.report());
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(300));
+            }
+        }
+    }
 }
 
 /// Asks the mail relay (or mailbox folder) every minute whether it takes mail.
@@ -298,7 +302,7 @@ async fn check_mail(
             destination: destination.clone(),
             reachable: result.is_ok(),
             error: result.err(),
-            checked_at: unix_now(),
+            checked_at: Timestamp::now().0,
         });
         tokio::time::sleep(MAIL_CHECK).await;
     }
@@ -313,6 +317,17 @@ struct Live {
     retry_at: Option<i64>,
     failures_in_row: u32,
     passes: BTreeMap<String, u64>,
+}
+
+impl Live {
+    /// Another failure in a row: the retry waits 1 min, doubling per failure, at most
+    /// `cap` seconds. Returns the pause.
+    fn failed(&mut self, now: i64, cap: i64) -> i64 {
+        self.failures_in_row += 1;
+        let pause = (60i64 << self.failures_in_row.saturating_sub(1).min(10)).min(cap);
+        self.retry_at = Some(now + pause);
+        pause
+    }
 }
 
 /// A site's crawl task, ended.
@@ -335,7 +350,7 @@ struct Scheduler {
     fingerprints: BTreeMap<String, u64>,
     info: DaemonInfo,
     bootstrap_failures: u64,
-    status_path: PathBuf,
+    data: DataDir,
 }
 
 impl Scheduler {
@@ -385,7 +400,7 @@ impl Scheduler {
 
     fn launch(&mut self, site: &Site) {
         let name = site.name().to_string();
-        let started = unix_now();
+        let started = Timestamp::now().0;
         let plan = match pipeline::site_plan(site) {
             Ok(p) => Arc::new(p),
             Err(e) => {
@@ -417,8 +432,8 @@ impl Scheduler {
     }
 
     fn finished(&mut self, f: Finished) {
-        let now = unix_now();
-        let backoff = self.backoff_for(&f.site);
+        let now = Timestamp::now().0;
+        let cap = self.retry_cap(&f.site);
         let live = self.live.entry(f.site.clone()).or_default();
         live.crawling = None;
         let run = match &f.result {
@@ -449,12 +464,10 @@ impl Scheduler {
                          reload the daemon (SIGHUP); it is not crawled until then"
                     ),
                     PassEnd::Unreachable { last_error } => {
-                        live.failures_in_row += 1;
-                        live.retry_at = Some(now + backoff(live.failures_in_row));
+                        let pause = live.failed(now, cap);
                         tracing::warn!(
                             site = %f.site, pass = report.pass, pages = report.pages,
-                            error = %last_error,
-                            retry_in_secs = backoff(live.failures_in_row),
+                            error = %last_error, retry_in_secs = pause,
                             "the site looks down; its pass stays open and resumes on the retry"
                         );
                     }
@@ -467,10 +480,9 @@ impl Scheduler {
             }
             Err(e) => {
                 *live.passes.entry("failed".into()).or_default() += 1;
-                live.failures_in_row += 1;
-                live.retry_at = Some(now + backoff(live.failures_in_row));
+                let pause = live.failed(now, cap);
                 tracing::error!(
-                    site = %f.site, error = %e, retry_in_secs = backoff(live.failures_in_row),
+                    site = %f.site, error = %e, retry_in_secs = pause,
                     "crawl failed; the other sites go on"
                 );
                 RunRecord::failed(f.started, now, e)
@@ -481,19 +493,17 @@ impl Scheduler {
         }
     }
 
-    /// The pause before retrying a failed site: 1 min, doubling per failure in a row, at
-    /// most the site's interval (or an hour for cron schedules).
-    fn backoff_for(&self, site: &str) -> impl Fn(u32) -> i64 {
-        let cap = self
-            .cfg
+    /// The longest pause before retrying a failed site: its interval, at most an hour
+    /// (an hour for cron schedules).
+    fn retry_cap(&self, site: &str) -> i64 {
+        self.cfg
             .sites
             .iter()
             .find(|s| s.name() == site)
             .map_or(3600, |s| match &s.schedule {
                 Schedule::Every { every, .. } => every.as_secs().clamp(1, 3600) as i64,
                 Schedule::Cron(_) => 3600,
-            });
-        move |failures: u32| (60i64 << failures.saturating_sub(1).min(10)).min(cap)
+            })
     }
 
     /// SIGHUP: the new configuration, if it has no problems; else the old one stays.
@@ -583,7 +593,7 @@ impl Scheduler {
             let last = self.runs.get(name).ok().flatten();
             let mut line = report::site_line(
                 site,
-                engine.frontier(),
+                Some(engine.frontier()),
                 last,
                 live.and_then(|l| l.retry_at),
                 &now,
@@ -626,7 +636,7 @@ impl Scheduler {
         };
         r.index = report::IndexInfo {
             documents: self.pipeline.documents(),
-            bytes: report::dir_size(&self.data_dir().index()),
+            bytes: report::dir_size(&self.data.index()),
         };
         r.mail = self
             .shared
@@ -636,18 +646,10 @@ impl Scheduler {
             .clone();
         let snapshot = r.clone();
         drop(r);
-        if let Err(e) = report::write_status_file(&self.status_path, &snapshot) {
-            tracing::warn!(path = %self.status_path.display(), "cannot write the status file: {e}");
+        let path = report::status_file(&self.data.root);
+        if let Err(e) = report::write_status_file(&path, &snapshot) {
+            tracing::warn!(path = %path.display(), "cannot write the status file: {e}");
         }
-    }
-
-    fn data_dir(&self) -> DataDir {
-        DataDir::new(
-            self.status_path
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default(),
-        )
     }
 
     async fn stop(mut self) -> anyhow::Result<ExitCode> {

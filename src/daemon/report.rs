@@ -148,16 +148,17 @@ pub fn due<Tz: TimeZone>(
     }
 }
 
-/// One site's line from what the store knows (the daemon adds what it knows live).
+/// One site's line from what the store knows (the daemon adds what it knows live);
+/// without a frontier (no store yet), a site never crawled.
 pub fn site_line<Tz: TimeZone>(
     site: &Site,
-    frontier: &Frontier,
+    frontier: Option<&Frontier>,
     last_run: Option<RunRecord>,
     retry_at: Option<i64>,
     now: &DateTime<Tz>,
 ) -> SiteReportLine {
     let name = site.name();
-    let state = frontier.site(name).ok().flatten();
+    let state = frontier.and_then(|f| f.site(name).ok().flatten());
     let due = due(site, state.as_ref(), retry_at, now);
     let needs_human = state.as_ref().and_then(|s| match &s.status {
         SiteStatus::NeedsHuman { url, page_type, at } => Some(NeedsHuman {
@@ -185,7 +186,7 @@ pub fn site_line<Tz: TimeZone>(
             .as_ref()
             .filter(|s| s.finished.is_none())
             .map_or(0, |s| s.fetched),
-        queued: frontier.queued(name) as u64,
+        queued: frontier.map_or(0, |f| f.queued(name) as u64),
         last_run,
         next_run,
         ..SiteReportLine::default()

@@ -121,8 +121,6 @@ pub struct FetchStats {
     /// Attempts that failed building or using a Tor circuit (including onion services
     /// whose descriptor could not be found), retried or not.
     pub circuit_failures: std::sync::atomic::AtomicU64,
-    /// Times a site was moved to fresh circuits after failures.
-    pub fresh_circuits: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -154,16 +152,14 @@ impl Fetcher {
         &self.stats
     }
 
-    fn count_failure(&self, err: &FetchError, fresh: bool) {
-        use std::sync::atomic::Ordering::Relaxed;
+    fn count_failure(&self, err: &FetchError) {
         if matches!(
             err.kind(),
             FailureKind::Circuit | FailureKind::OnionNotFound
         ) {
-            self.stats.circuit_failures.fetch_add(1, Relaxed);
-        }
-        if fresh {
-            self.stats.fresh_circuits.fetch_add(1, Relaxed);
+            self.stats
+                .circuit_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -271,7 +267,7 @@ impl Fetcher {
                     if let Some(old) = &fresh {
                         self.transport.retire(old);
                     }
-                    self.count_failure(&err, fresh.is_some());
+                    self.count_failure(&err);
                     let pause = retry.delay_before(attempt + 1);
                     tracing::info!(
                         site = %req.isolation, kind = %err.kind(), error = %err, attempt,
@@ -280,13 +276,12 @@ impl Fetcher {
                     tokio::time::sleep(pause).await;
                 }
                 Err(err) => {
-                    let fresh = err.is_retryable()
-                        && self
-                            .clients
+                    if err.is_retryable() {
+                        self.clients
                             .record_failure(&req.isolation, retry.fresh_circuit_after)
-                            .inspect(|old| self.transport.retire(old))
-                            .is_some();
-                    self.count_failure(&err, fresh);
+                            .inspect(|old| self.transport.retire(old));
+                    }
+                    self.count_failure(&err);
                     tracing::info!(
                         site = %req.isolation, kind = %err.kind(), error = %err, attempt,
                         "fetch failed"

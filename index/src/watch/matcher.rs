@@ -50,8 +50,6 @@ pub enum WatchError {
     Db(#[from] sled::Error),
     #[error(transparent)]
     Outbox(#[from] OutboxError),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
     #[error("watchlist record {key} is unreadable: {source}")]
     Corrupt {
         key: String,
@@ -280,20 +278,6 @@ fn literal(rule: &RuleKind, s: &Seen) -> Option<(Option<&'static str>, String)> 
             .map(|x| (Some("contact"), x.clone())),
         RuleKind::Query(_) | RuleKind::PeruScore(_) => None,
     }
-}
-
-/// The identifiers a rule's vendor is known by (to see what a record taught it).
-fn identifiers(state: &VendorState) -> BTreeSet<(IdentifierKind, String)> {
-    let each = |kind: IdentifierKind, set: &BTreeSet<String>| {
-        set.iter()
-            .map(move |v| (kind, v.clone()))
-            .collect::<Vec<_>>()
-    };
-    each(IdentifierKind::PgpFingerprint, &state.pgp)
-        .into_iter()
-        .chain(each(IdentifierKind::Address, &state.addresses))
-        .chain(each(IdentifierKind::Contact, &state.contacts))
-        .collect()
 }
 
 fn known_handle(state: &VendorState, site: &str, handle: &str) -> bool {
@@ -552,8 +536,6 @@ pub struct Watcher {
     journal: sled::Tree,
     state: sled::Tree,
     outbox: Outbox,
-    /// For looking back: records kept before the rule knew the identifier they share.
-    store: crate::store::Store,
 }
 
 impl Watcher {
@@ -564,7 +546,6 @@ impl Watcher {
             journal: db.open_tree(CHANGES_TREE)?,
             state: db.open_tree(STATE_TREE)?,
             outbox: outbox.clone(),
-            store: crate::store::Store::open(db)?,
         })
     }
 
@@ -575,49 +556,6 @@ impl Watcher {
     /// Replaces the rules (after `watch add|remove` or a configuration reload).
     pub fn set_rules(&mut self, rules: Vec<Rule>) {
         self.rules = rules;
-    }
-
-    /// For the journal entries `keys`: each identifier they carry → the records kept
-    /// with it. Only rules that follow a vendor need it.
-    fn earlier_records(
-        &self,
-        keys: &[sled::IVec],
-    ) -> Result<BTreeMap<(IdentifierKind, String), Vec<StoredRecord>>, WatchError> {
-        let mut out: BTreeMap<(IdentifierKind, String), Vec<StoredRecord>> = BTreeMap::new();
-        let follows = self
-            .rules
-            .iter()
-            .any(|r| !matches!(r.kind, RuleKind::Query(_) | RuleKind::PeruScore(_)));
-        if !follows {
-            return Ok(out);
-        }
-        for k in keys {
-            let Some(v) = self.journal.get(k)? else {
-                continue;
-            };
-            let Ok(changed) = serde_json::from_slice::<ChangedRecord>(&v) else {
-                continue; // reported when the transaction reads it
-            };
-            let s = seen(&changed.record);
-            let ids = s
-                .pgp
-                .iter()
-                .map(|v| (IdentifierKind::PgpFingerprint, v))
-                .chain(s.addresses.iter().map(|v| (IdentifierKind::Address, v)))
-                .chain(s.contacts.iter().map(|v| (IdentifierKind::Contact, v)));
-            for (kind, value) in ids {
-                let id = (kind, value.clone());
-                if out.contains_key(&id) {
-                    continue;
-                }
-                let mut records = Vec::new();
-                for r in self.store.records_with(kind, value)? {
-                    records.extend(self.store.record(&r)?);
-                }
-                out.insert(id, records);
-            }
-        }
-        Ok(out)
     }
 
     /// The state a rule keeps about its watched vendor.
@@ -647,9 +585,6 @@ impl Watcher {
             if keys.is_empty() {
                 break;
             }
-            // Read before the transaction (sled deadlocks on a plain read inside one): the
-            // records already kept that share an identifier with a record of this batch.
-            let earlier = self.earlier_records(&keys)?;
             let trees = (
                 &self.journal,
                 &self.state,
@@ -690,61 +625,41 @@ impl Watcher {
                             let Some(st) = states.get_mut(&rule.name) else {
                                 continue;
                             };
-                            let known = identifiers(st);
-                            let mut pending =
-                                vec![(hits(rule, st, &changed), changed.record.clone())];
-                            // The record taught the rule identifiers it did not know: records
-                            // kept earlier that carry them (another site crawled first) are
-                            // the watched vendor's too, whatever the crawl order.
-                            for id in identifiers(st).difference(&known) {
-                                for before in earlier.get(id).into_iter().flatten() {
-                                    if before.same_key(&changed.record) {
-                                        continue;
-                                    }
-                                    let again = ChangedRecord {
-                                        record: before.clone(),
-                                        new: false,
-                                        changes: Vec::new(),
-                                    };
-                                    pending.push((hits(rule, st, &again), again.record));
-                                }
+                            let found = hits(rule, st, &changed);
+                            if found.is_empty() {
+                                continue;
                             }
-                            for (found, record) in pending {
-                                if found.is_empty() {
-                                    continue;
+                            let alert = Alert {
+                                id: 0,
+                                rule: rule.name.clone(),
+                                rule_kind: rule.kind.name().into(),
+                                rule_value: rule.kind.value(),
+                                severity: rule.severity,
+                                language: rule.language,
+                                created_ms: outbox::now_ms(),
+                                hits: found,
+                                record: facts(&changed.record),
+                            };
+                            let id = outbox::enqueue_tx(
+                                alerts,
+                                deliveries,
+                                dedup,
+                                queue,
+                                alert,
+                                &rule.recipients,
+                            )
+                            .map_err(|e| match e {
+                                ConflictableTransactionError::Abort(e) => {
+                                    abort(WatchError::Outbox(e))
                                 }
-                                let alert = Alert {
-                                    id: 0,
-                                    rule: rule.name.clone(),
-                                    rule_kind: rule.kind.name().into(),
-                                    rule_value: rule.kind.value(),
-                                    severity: rule.severity,
-                                    language: rule.language,
-                                    created_ms: outbox::now_ms(),
-                                    hits: found,
-                                    record: facts(&record),
-                                };
-                                let id = outbox::enqueue_tx(
-                                    alerts,
-                                    deliveries,
-                                    dedup,
-                                    queue,
-                                    alert,
-                                    &rule.recipients,
-                                )
-                                .map_err(|e| match e {
-                                    ConflictableTransactionError::Abort(e) => {
-                                        abort(WatchError::Outbox(e))
-                                    }
-                                    ConflictableTransactionError::Storage(e) => {
-                                        ConflictableTransactionError::Storage(e)
-                                    }
-                                    ConflictableTransactionError::Conflict => {
-                                        ConflictableTransactionError::Conflict
-                                    }
-                                })?;
-                                got.extend(id);
-                            }
+                                ConflictableTransactionError::Storage(e) => {
+                                    ConflictableTransactionError::Storage(e)
+                                }
+                                ConflictableTransactionError::Conflict => {
+                                    ConflictableTransactionError::Conflict
+                                }
+                            })?;
+                            got.extend(id);
                         }
                     }
                     for (name, st) in &states {

@@ -68,6 +68,11 @@ pub enum Command {
     /// key, and the custody log of exports and verifications.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// The investigators' web UI and JSON API, on loopback ([web] bind), until SIGTERM.
+    Serve(ServeArgs),
+    /// Accounts of the web UI: add (or reset a password), list, remove, API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Tor: check that the configured transport comes up.
     #[command(subcommand)]
     Tor(TorCommand),
@@ -201,6 +206,35 @@ pub struct DaemonArgs {
     /// `human` (default) or `json` (one object per line, for log collectors).
     #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Human)]
     pub log_format: crate::logging::LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default: [web] bind, 127.0.0.1:8080); port 0 picks
+    /// a free one. Only loopback unless [web] public_url is https (a TLS proxy in front).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user, or set a new password and role for an existing one. The password is
+    /// read from --password-file, or asked for (standard input when not a terminal).
+    Add {
+        name: String,
+        /// `admin` (users, sites, watchlists, audit log) or `investigator`.
+        #[arg(long, default_value = "investigator")]
+        role: String,
+        /// A file whose first line is the password (at least 12 characters).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// The users and their roles.
+    List,
+    /// Remove a user and every API token of theirs.
+    Remove { name: String },
+    /// A new API token for a user (shown once; only its hash is kept).
+    Token { name: String },
 }
 
 #[derive(Debug, Args)]

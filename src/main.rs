@@ -12,6 +12,7 @@ mod demo;
 mod logging;
 mod pipeline;
 mod runs;
+mod web;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -8,11 +8,13 @@ mod evidence;
 mod extract;
 mod index;
 mod parse;
-mod search;
+pub mod search;
+mod serve;
 mod sites;
-mod status;
+pub mod status;
 mod text;
 mod tor_check;
+mod user;
 mod vendor;
 mod watch;
 
@@ -34,6 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Watch(cmd) => watch::run(&cli.global, &cmd),
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Evidence(cmd) => evidence::run(&cli.global, &cmd),
+        Command::Serve(args) => serve::run(&cli.global, &args),
+        Command::User(cmd) => user::run(&cli.global, &cmd),
         Command::Tor(TorCommand::Check(args)) => tor_check::run(&cli.global, &args),
         Command::Config(ConfigCommand::Check) => config_check::run(&cli.global),
     }

@@ -130,7 +130,7 @@ fn request(args: &SearchArgs, now: Timestamp) -> Result<SearchRequest, String> {
 }
 
 /// A date, a moment, or a span back from `now` (`90m`, `24h`, `7d`, `4w`).
-fn parse_when(s: &str, now: Timestamp) -> Option<Timestamp> {
+pub(crate) fn parse_when(s: &str, now: Timestamp) -> Option<Timestamp> {
     if let Some(t) = Timestamp::parse(s) {
         return Some(t);
     }

@@ -116,17 +116,30 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
         return Ok(r);
     }
     let db = crate::pipeline::open_db(data)?;
-    let frontier = Frontier::open(&db)?;
-    let runs = RunLog::open(&db)?;
+    fill_from_store(&mut r, cfg, &db, data, &now)?;
+    Ok(r)
+}
+
+/// The per-site lines, alert counts and index size of a report, from an open store
+/// (also the web UI's sites page, which holds the store while it serves).
+pub fn fill_from_store(
+    r: &mut StatusReport,
+    cfg: &Config,
+    db: &sled::Db,
+    data: &DataDir,
+    now: &chrono::DateTime<Local>,
+) -> anyhow::Result<()> {
+    let frontier = Frontier::open(db)?;
+    let runs = RunLog::open(db)?;
     r.sites = cfg
         .sites
         .iter()
         .map(|s| {
             let last = runs.get(s.name()).ok().flatten();
-            report::site_line(s, Some(&frontier), last, None, &now)
+            report::site_line(s, Some(&frontier), last, None, now)
         })
         .collect();
-    let c = Outbox::open(&db)?.counts()?;
+    let c = Outbox::open(db)?.counts()?;
     r.alerts = AlertCounts {
         alerts: c.alerts,
         pending: c.queued,
@@ -140,7 +153,7 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
         documents,
         bytes: report::dir_size(&data.index()),
     };
-    Ok(r)
+    Ok(())
 }
 
 fn print_or_json(r: &StatusReport, json: bool, running: bool, file_seen: Option<i64>) {

@@ -51,7 +51,7 @@ use tantivy::{
 
 pub use doc::{listing_id, post_id, vendor_id, Doc, RecordType};
 pub use indexer::{CommitPolicy, Indexer, Opened};
-pub use normalize::{handle_norm, Rates};
+pub use normalize::{coin_of, handle_norm, Rates};
 pub use query::valid_field_names;
 pub use vendors::{LinkedVendor, SharedIdentifier, VendorMatch, VendorProfile};
 

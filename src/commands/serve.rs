@@ -1,0 +1,162 @@
+//! `centinela serve`: the web UI and JSON API for investigators.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use centinela_evidence::custody::CustodyLog;
+use centinela_index::outbox::Outbox;
+use centinela_index::search::{IndexOptions, SearchIndex};
+use centinela_index::store::Store;
+use chrono::Local;
+
+use crate::cli::{Global, ServeArgs};
+use crate::config::{self, Config};
+use crate::daemon::report::StatusReport;
+use crate::pipeline::DataDir;
+use crate::web::{AuditLog, Sessions, Users, Web};
+
+/// Whether the UI may listen on `addr`: loopback always; another address only behind a
+/// TLS proxy (`public_url` with https), because the session cookie must not cross a
+/// network in clear.
+fn allowed(addr: &SocketAddr, public_url: Option<&str>) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if public_url.is_some_and(|u| u.starts_with("https://")) {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {addr}: the web UI listens on loopback (127.0.0.1) unless \
+         [web] public_url is an https:// address served by a TLS proxy in front of it"
+    ))
+}
+
+pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = match config::load_or_report(&global.config) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let data = DataDir::of(global, &cfg);
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| cfg.main.web.bind.get_ref().clone());
+    let addr: SocketAddr = match listen.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            eprintln!(
+                "centinela: --listen {listen:?} is not an address:port such as 127.0.0.1:8080"
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let public_url = cfg.main.web.public_url.clone();
+    if let Err(e) = allowed(&addr, public_url.as_deref()) {
+        eprintln!("centinela: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    let db = crate::pipeline::open_db(&data)?;
+    let users = Users::open(&db)?;
+    if users.list()?.is_empty() {
+        eprintln!(
+            "centinela: no user can log in yet: create one first with \
+             `centinela user add NAME --role admin`"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let index = match crate::commands::search::open_for_reading(&data) {
+        Ok(i) => i,
+        Err(_) if !data.index().join("meta.json").exists() => {
+            // A store with nothing crawled yet: an empty index, so the UI works from day one.
+            drop(
+                SearchIndex::recreate(&data.index(), IndexOptions::default())
+                    .context("cannot create an empty search index")?,
+            );
+            crate::commands::search::open_for_reading(&data).map_err(anyhow::Error::msg)?
+        }
+        Err(msg) => {
+            eprintln!("centinela: {msg}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let cfg = Arc::new(cfg);
+    let sites = {
+        let cfg = cfg.clone();
+        let db = db.clone();
+        let data = DataDir::new(data.root.clone());
+        move || site_report(&cfg, &db, &data)
+    };
+    let web = Arc::new(Web {
+        store: Store::open(&db)?,
+        outbox: Outbox::open(&db)?,
+        audit: AuditLog::open(&db)?,
+        custody: Mutex::new(CustodyLog::open(&db)?),
+        users,
+        sessions: Sessions::default(),
+        index,
+        watchlists_dir: cfg.watchlists_dir.clone(),
+        warc_dir: data.warc(),
+        sites: Box::new(sites),
+        secure_cookies: public_url.is_some_and(|u| u.starts_with("https://")),
+        db,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let bound = listener.local_addr()?;
+        eprintln!("centinela: serving on http://{bound}/");
+        let shutdown = async {
+            let term = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            eprintln!("centinela: stopping the web UI");
+        };
+        let db = web.db.clone();
+        crate::web::serve(web, listener, shutdown).await?;
+        db.flush_async().await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn site_report(cfg: &Config, db: &sled::Db, data: &DataDir) -> anyhow::Result<StatusReport> {
+    let now = Local::now();
+    let mut r = StatusReport {
+        generated_at: now.timestamp(),
+        ..StatusReport::default()
+    };
+    r.tor.transport = cfg.main.transport.kind.label().to_string();
+    crate::commands::status::fill_from_store(&mut r, cfg, db, data, &now)?;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    #[test]
+    fn the_ui_listens_beyond_loopback_only_behind_tls() {
+        let lan = "192.0.2.10:8080".parse().unwrap_or_else(|_| unreachable!());
+        let local = "127.0.0.1:8080".parse().unwrap_or_else(|_| unreachable!());
+        assert!(allowed(&local, None).is_ok());
+        assert!(allowed(&lan, None).is_err());
+        assert!(allowed(&lan, Some("http://ui.unidad.example")).is_err());
+        assert!(allowed(&lan, Some("https://ui.unidad.example")).is_ok());
+    }
+}

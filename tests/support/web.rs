@@ -1,0 +1,302 @@
+//! `centinela serve` over the demo's crawl, and a small HTTP client that keeps cookies,
+//! for the web UI's tests.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_centinela");
+pub const ADMIN: &str = "jefa";
+pub const ADMIN_PASSWORD: &str = "Condor-azul 7 tejados";
+pub const INVESTIGATOR: &str = "agente.rios";
+pub const INVESTIGATOR_PASSWORD: &str = "lluvia en Miraflores 42";
+
+/// The demo's data, two users, and the UI serving it on a free loopback port.
+pub struct Ui {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub config: PathBuf,
+    pub port: u16,
+    /// API tokens made with `centinela user token` before the server started.
+    pub admin_token: String,
+    pub investigator_token: String,
+    child: Child,
+}
+
+impl Ui {
+    pub fn start() -> Ui {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("demo");
+        let out = Command::new(BIN)
+            .arg("demo")
+            .arg("--dir")
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "demo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let config = root.join("centinela.toml");
+        for (name, role, password) in [
+            (ADMIN, "admin", ADMIN_PASSWORD),
+            (INVESTIGATOR, "investigator", INVESTIGATOR_PASSWORD),
+        ] {
+            let mut child = Command::new(BIN)
+                .arg("--config")
+                .arg(&config)
+                .args(["user", "add", name, "--role", role])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "user add {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let token = |user: &str| {
+            let out = Command::new(BIN)
+                .arg("--config")
+                .arg(&config)
+                .args(["user", "token", user])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        let admin_token = token(ADMIN);
+        let investigator_token = token(INVESTIGATOR);
+        let mut child = Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let port = loop {
+            let line = lines.next().expect("serve ended before listening").unwrap();
+            if let Some(rest) = line.strip_prefix("centinela: serving on http://127.0.0.1:") {
+                break rest.trim_end_matches('/').parse().unwrap();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ui {
+            _dir: dir,
+            root,
+            config,
+            port,
+            admin_token,
+            investigator_token,
+            child,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            port: self.port,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A logged-in client.
+    pub fn logged_in(&self, user: &str, password: &str) -> Client {
+        let mut c = self.client();
+        let r = c.log_in(user, password);
+        assert_eq!(r.status, 303, "login of {user} failed: {}", r.body);
+        c
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the first hidden `csrf` field of the page.
+    pub fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("no csrf field")
+            + 19;
+        self.body[at..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// HTTP/1.1 over a fresh connection per request, with a cookie jar.
+pub struct Client {
+    port: u16,
+    pub cookies: BTreeMap<String, String>,
+}
+
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", k, url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn url_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Client {
+    pub fn get(&mut self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = form(fields);
+        self.request(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            Some(body.as_bytes()),
+        )
+    }
+
+    pub fn log_in(&mut self, user: &str, password: &str) -> Reply {
+        let page = self.get("/login");
+        assert_eq!(page.status, 200);
+        let csrf = page.csrf();
+        self.post_form(
+            "/login",
+            &[
+                ("user", user),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
+    }
+
+    // The test's own client, to the UI on loopback.
+    #[allow(clippy::disallowed_methods)]
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            head.push_str(&format!("Cookie: {}\r\n", jar.join("; ")));
+        }
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let body = &raw[split + 4..];
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let pair = v.split(';').next().unwrap();
+                if let Some((name, value)) = pair.split_once('=') {
+                    if value.is_empty() || v.contains("Max-Age=0") {
+                        self.cookies.remove(name);
+                    } else {
+                        self.cookies.insert(name.to_string(), value.to_string());
+                    }
+                }
+            }
+        }
+        let body = if headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+        {
+            String::from_utf8_lossy(&dechunk(body)).into_owned()
+        } else {
+            String::from_utf8_lossy(body).into_owned()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&s[..eol]);
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        let rest = &s[eol + 2..];
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.extend_from_slice(&rest[..n]);
+        s = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
+    }
+    out
+}

@@ -176,8 +176,21 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
 }
 
-/// The language of the request: the `lang` cookie, Spanish unless it says English.
-pub fn lang_of(headers: &HeaderMap) -> Lang {
+/// A `lang=en|es` in the query string: any page can be linked in either language.
+pub fn lang_in_query(query: Option<&str>) -> Option<Lang> {
+    form_urlencoded::parse(query?.as_bytes()).find_map(|(k, v)| match (&*k, &*v) {
+        ("lang", "en") => Some(Lang::En),
+        ("lang", "es") => Some(Lang::Es),
+        _ => None,
+    })
+}
+
+/// The language of the request: `?lang=`, else the `lang` cookie, Spanish unless one of
+/// them says English.
+pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    if let Some(l) = lang_in_query(query) {
+        return l;
+    }
     match cookie(headers, LANG_COOKIE) {
         Some("en") => Lang::En,
         _ => Lang::Es,
@@ -220,7 +233,7 @@ impl FromRequestParts<Shared> for Session {
                 user: s.user,
                 role: s.role,
                 csrf: s.csrf,
-                lang: lang_of(&parts.headers),
+                lang: lang_of(parts.uri.query(), &parts.headers),
                 here,
                 token,
                 ip: client_ip(parts).to_string(),

@@ -93,8 +93,16 @@ pub fn router(web: Shared) -> Router {
 /// capture frame sets its own, stricter policy (and keeps it: we only add ours when the
 /// handler set none).
 async fn security_headers(req: Request, next: Next) -> Response {
+    // `?lang=en` on any page also keeps the choice for the next pages.
+    let lang = auth::lang_in_query(req.uri().query());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if let Some(l) = lang {
+        let c = auth::set_cookie(auth::LANG_COOKIE, l.code(), false, Some(365 * 86400));
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \

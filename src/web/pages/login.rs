@@ -38,12 +38,13 @@ fn safe_next(next: &str) -> &str {
 
 pub async fn form(
     State(web): State<Shared>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Response {
     login_page(
         &web,
-        lang_of(&headers),
+        lang_of(uri.query(), &headers),
         safe_next(&q.next),
         None,
         StatusCode::OK,
@@ -112,7 +113,7 @@ pub async fn submit(
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let l = lang_of(&headers);
+    let l = lang_of(None, &headers);
     let next = safe_next(&f.next).to_string();
     let ip = peer.ip();
     let from = ip.to_string();

@@ -341,6 +341,13 @@ pub async fn vendor(
             }
         }
         (peru_block(l, &v.peru))
+        @let to_peru = listings.iter().filter(|x| x.listing.peru.targets_peru).count();
+        @if !listings.is_empty() {
+            p.note id="listings-peru" {
+                (to_peru) " / " (listings.len()) " "
+                (l.t("de sus anuncios apuntan a Perú.", "of its listings target Peru."))
+            }
+        }
         @if let Some(c) = &v.capture { (capture_block(l, c, &view)) }
     };
     layout::page(&s, &v.handle, body)
@@ -443,7 +450,7 @@ pub async fn address(
         .filter_map(|r| web.store.record(r).ok().flatten())
         .collect();
     let body = html! {
-        h1 { code id="address" { (address) } }
+        h1 id="address" { code { (address) } }
         p {
             (l.t("Moneda", "Coin")) ": "
             strong id="coin" { (coin.map_or("?", |c| c.ticker())) }

@@ -197,7 +197,7 @@ fn rule_form(l: Lang, csrf: &str, v: &RuleInput, replace: Option<&str>) -> Marku
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="replace" value=(replace.unwrap_or(""));
             label for="r-name" { (l.t("Nombre (identificador único)", "Name (unique id)")) }
-            input id="r-name" name="name" value=(v.name) required pattern="[A-Za-z0-9._-]+";
+            input id="r-name" name="name" value=(v.name) required pattern="[A-Za-z0-9._\\-]+";
             label for="r-kind" { (l.t("Vigila", "Watches")) }
             select id="r-kind" name="kind" {
                 @for k in KINDS { option value=(k) selected[v.kind == k] { (k) } }

@@ -159,9 +159,10 @@ pub enum EvidenceCommand {
     /// Export the evidence behind a vendor, a listing, an address or a search into a new
     /// folder: WARC records, records, summary, signed manifest.
     Export(EvidenceExportArgs),
-    /// Check a bundle: every file's SHA-256, the signature, every capture's digests.
+    /// Check a bundle: every file's SHA-256, the signature, the RFC 3161 timestamp (if
+    /// any), every capture's digests.
     Verify {
-        /// The bundle's folder.
+        /// The bundle's folder, or its .zip file.
         bundle: PathBuf,
         /// The operator recorded in the custody log.
         #[arg(long, env = "CENTINELA_OPERATOR")]
@@ -190,7 +191,8 @@ pub struct EvidenceExportArgs {
     /// The records a search returns (at most 500).
     #[arg(long)]
     pub query: Option<String>,
-    /// The bundle's folder (must not exist, or be empty).
+    /// The bundle's folder (must not exist, or be empty); a name ending in .zip writes
+    /// the bundle into that new zip file instead, under a folder named like it.
     #[arg(long)]
     pub out: PathBuf,
     /// Who exports (recorded in the manifest and the custody log); default $USER.

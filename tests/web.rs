@@ -6,8 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+#[path = "support/daemon.rs"]
+mod daemon;
 #[path = "support/web.rs"]
 mod web;
+
+use std::time::Duration;
 
 use web::{url_encode, Ui, ADMIN, ADMIN_PASSWORD, INVESTIGATOR, INVESTIGATOR_PASSWORD};
 
@@ -482,4 +488,76 @@ fn the_api_answers_in_the_shapes_of_its_openapi_document() {
         said.contains(&format!("{} responses match", saved.len())),
         "{said}"
     );
+}
+
+#[test]
+fn the_daemon_serves_the_ui_and_applies_a_rule_made_there_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = support::Served::start(dir.path(), &support::samples(), 0);
+    let password = dir.path().join("password");
+    std::fs::write(&password, format!("{ADMIN_PASSWORD}\n")).unwrap();
+    let (code, _, err) = support::run(
+        &served.config,
+        &[
+            "user",
+            "add",
+            ADMIN,
+            "--role",
+            "admin",
+            "--password-file",
+            password.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let port = daemon::free_port();
+    daemon::schedule_all(&served.config, "1h", port);
+    let web_port = daemon::free_port();
+    let mut main = std::fs::read_to_string(&served.config).unwrap();
+    main.push_str(&format!(
+        "\n[web]\nbind = \"127.0.0.1:{web_port}\"\nin_daemon = true\n"
+    ));
+    std::fs::write(&served.config, main).unwrap();
+    let mut d = daemon::Daemon::start(&served.config, port, &dir.path().join("daemon.log"));
+    let sites = ["dread-board", "foro-sur", "mercado-andino", "silk-lane"];
+    d.wait_for(
+        "a pass of every site, indexed",
+        Duration::from_secs(120),
+        |s| {
+            sites.iter().all(|n| daemon::passes(s, n, "complete") >= 1)
+                && s["index"]["documents"].as_u64().unwrap_or(0) > 40
+        },
+    );
+
+    // While the daemon crawls and holds the store, an investigator searches in the UI.
+    let mut c = web::Client::new(web_port);
+    assert_eq!(c.log_in(ADMIN, ADMIN_PASSWORD).status, 303);
+    let found = c.get("/search?q=cocaina+envio+lima");
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("<mark>Lima</mark>"), "{}", found.body);
+    let sites_page = c.get("/sites");
+    assert!(sites_page.body.contains("data-site=\"mercado-andino\""));
+    assert!(sites_page.body.contains("every 1h"), "the live schedule");
+
+    // A rule added in the UI reloads the daemon's configuration: no SIGHUP needed.
+    let before = d.status().unwrap()["daemon"]["reloads"].as_u64().unwrap();
+    let csrf = c.get("/watchlists").csrf();
+    let r = c.post_form(
+        "/watchlists",
+        &[
+            ("csrf", &csrf),
+            ("name", "kondor"),
+            ("kind", "vendor"),
+            ("value", "Kondor_Lima"),
+            ("recipients", "jefa@unidad.example"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    d.wait_for("the reload", Duration::from_secs(20), |s| {
+        s["daemon"]["reloads"].as_u64().unwrap_or(0) > before
+    });
+
+    d.signal("TERM");
+    let (status, took) = d.wait_exit(Duration::from_secs(15));
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }

@@ -198,8 +198,66 @@ pub fn export(input: &ExportInput<'_>) -> Result<Exported, EvidenceError> {
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
-    let path = dir.join(name);
-    let mut f = std::fs::File::create(&path).map_err(io(&path))?;
-    f.write_all(bytes).map_err(io(&path))?;
-    f.sync_all().map_err(io(&path))
+    write_file(&dir.join(name), bytes)
+}
+
+/// Writes and syncs a file: a bundle is evidence, it must be on disk when we say so.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), EvidenceError> {
+    let mut f = std::fs::File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Packs the finished bundle in `dir` into the new zip file `zip_path`, every file under
+/// the top folder `top` (so unpacking it gives one folder, as exported).
+///
+/// The WARC file (and any other `.gz`) is *stored*, not deflated: it is gzip already, and
+/// stored its records sit in the zip byte for byte as they are in the unit's WARC files,
+/// so the byte-identity of the evidence holds inside the zip too. The other files are
+/// deflated. Entry times are fixed (1980-01-01, the zip epoch): the manifest carries the
+/// export time, and the same bundle always packs to the same bytes.
+pub fn zip_bundle(dir: &Path, zip_path: &Path, top: &str) -> Result<(), EvidenceError> {
+    use zip::write::SimpleFileOptions;
+    use zip::CompressionMethod;
+
+    let fail = |reason: String| EvidenceError::Zip {
+        path: zip_path.to_path_buf(),
+        reason,
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(zip_path)
+        .map_err(io(zip_path))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let base = SimpleFileOptions::default()
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut folders = BTreeSet::new();
+    for rel in crate::verify::files_in(dir) {
+        // The folders leading to the file, each once, before it (as `zip -r` writes them).
+        let parts: Vec<&str> = rel.split('/').collect();
+        let mut folder = top.to_string();
+        for i in 0..parts.len() {
+            if i > 0 {
+                folder = format!("{folder}/{}", parts[i - 1]);
+            }
+            if folders.insert(folder.clone()) {
+                zip.add_directory(format!("{folder}/"), base.unix_permissions(0o755))
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+        }
+        let method = if rel.ends_with(".gz") {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        zip.start_file(format!("{top}/{rel}"), base.compression_method(method))
+            .map_err(|e| fail(e.to_string()))?;
+        let path = dir.join(&rel);
+        let mut f = std::fs::File::open(&path).map_err(io(&path))?;
+        std::io::copy(&mut f, &mut zip).map_err(io(&path))?;
+    }
+    let file = zip.finish().map_err(|e| fail(e.to_string()))?;
+    file.sync_all().map_err(io(zip_path))
 }

@@ -8,7 +8,9 @@ use argon2::Argon2;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use data_encoding::HEXLOWER;
-use ed25519_dalek::{SigningKey, VerifyingKey};
+/// The unit's signing key, as [`load`] gives it.
+pub use ed25519_dalek::SigningKey;
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 
 use crate::{io, sha256_hex, EvidenceError};

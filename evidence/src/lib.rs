@@ -8,12 +8,17 @@
 //! - [`bundle`]: writing a bundle ([`bundle::export`]).
 //! - [`verify`]: checking one, item by item ([`verify::verify`]).
 //! - [`custody`]: the append-only, hash-chained log in the store's database.
+//! - [`timestamp`]: an RFC 3161 token over the manifest (`manifest.tsr`), from a TSA.
+//!
+//! A bundle is a folder, or the same folder in a `.zip` file ([`bundle::zip_bundle`],
+//! checked by [`verify::verify_path`]).
 
 pub mod bundle;
 pub mod custody;
 pub mod keys;
 pub mod manifest;
 mod summary;
+pub mod timestamp;
 pub mod verify;
 
 use sha2::{Digest, Sha256};
@@ -47,6 +52,15 @@ pub enum EvidenceError {
     Custody(String),
     #[error(transparent)]
     Db(#[from] sled::Error),
+    /// The TSA's reply or token does not hold (refused, malformed, not over this
+    /// manifest, not answering our nonce, bad signature).
+    #[error("the timestamp: {0}")]
+    Timestamp(#[from] centinela_timestamp::TimestampError),
+    #[error("the zip file {path}: {reason}")]
+    Zip {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {

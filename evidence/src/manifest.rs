@@ -7,6 +7,13 @@ pub const FORMAT: &str = "centinela-evidence/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.sig";
 pub const PUBLIC_KEY: &str = "signer.pub";
+/// The RFC 3161 timestamp token over `manifest.json`, when a TSA is configured. Beside the
+/// manifest, not in it: it covers the manifest's exact bytes.
+pub const TIMESTAMP: &str = "manifest.tsr";
+/// The unit's Ed25519 signature over `manifest.tsr`. The TSA's signature covers only part
+/// of its token (the certificates it adds are unsigned in CMS); this one covers every
+/// byte, so any change to the token file is caught.
+pub const TIMESTAMP_SIGNATURE: &str = "manifest.tsr.sig";
 pub const WARC: &str = "warc/captures.warc.gz";
 pub const RECORDS: &str = "records.json";
 pub const SUMMARY_TEXT: &str = "summary.txt";

@@ -63,6 +63,30 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .map_or(String::new(), |u| format!(" (links in alerts: {u})"))
             );
+            let ev = &cfg.main.evidence;
+            println!(
+                "  evidence:   {}",
+                ev.tsa_url.as_ref().map_or(
+                    "no trusted timestamps (set [evidence] tsa_url for RFC 3161 tokens)"
+                        .to_string(),
+                    |u| {
+                        let route = centinela_crawler::transport::Url::parse(u.get_ref())
+                            .ok()
+                            .and_then(|p| centinela_crawler::transport::tsa::tsa_route(&p).ok());
+                        format!(
+                            "RFC 3161 timestamps from {} ({}), {}s timeout",
+                            u.get_ref(),
+                            match route {
+                                Some(centinela_crawler::transport::tsa::TsaRoute::Loopback) => {
+                                    "on this machine: direct"
+                                }
+                                _ => "through Tor",
+                            },
+                            ev.tsa_timeout_secs.get_ref()
+                        )
+                    }
+                )
+            );
             println!("  sites:      {}", cfg.sites.len());
             for site in &cfg.sites {
                 let l = &site.def.limits;

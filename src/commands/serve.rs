@@ -2,36 +2,17 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
-use centinela_evidence::custody::CustodyLog;
-use centinela_index::outbox::Outbox;
 use centinela_index::search::{IndexOptions, SearchIndex};
-use centinela_index::store::Store;
 use chrono::Local;
 
 use crate::cli::{Global, ServeArgs};
 use crate::config::{self, Config};
 use crate::daemon::report::StatusReport;
 use crate::pipeline::DataDir;
-use crate::web::{AuditLog, Sessions, Users, Web};
-
-/// Whether the UI may listen on `addr`: loopback always; another address only behind a
-/// TLS proxy (`public_url` with https), because the session cookie must not cross a
-/// network in clear.
-fn allowed(addr: &SocketAddr, public_url: Option<&str>) -> Result<(), String> {
-    if addr.ip().is_loopback() {
-        return Ok(());
-    }
-    if public_url.is_some_and(|u| u.starts_with("https://")) {
-        return Ok(());
-    }
-    Err(format!(
-        "refusing to listen on {addr}: the web UI listens on loopback (127.0.0.1) unless \
-         [web] public_url is an https:// address served by a TLS proxy in front of it"
-    ))
-}
+use crate::web::{Users, Web};
 
 pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let cfg = match config::load_or_report(&global.config) {
@@ -53,11 +34,20 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let public_url = cfg.main.web.public_url.clone();
-    if let Err(e) = allowed(&addr, public_url.as_deref()) {
+    if let Err(e) = crate::web::check_listen(&addr, public_url.as_deref()) {
         eprintln!("centinela: {e}");
         return Ok(ExitCode::from(2));
     }
-    let db = crate::pipeline::open_db(&data)?;
+    let db = match crate::pipeline::open_db(&data) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!(
+                "centinela: {e:#}. When the daemon runs, it serves the web UI itself: set \
+                 `in_daemon = true` under [web] and restart it"
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
     let users = Users::open(&db)?;
     if users.list()?.is_empty() {
         eprintln!(
@@ -66,21 +56,13 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    let index = match crate::commands::search::open_for_reading(&data) {
-        Ok(i) => i,
-        Err(_) if !data.index().join("meta.json").exists() => {
-            // A store with nothing crawled yet: an empty index, so the UI works from day one.
-            drop(
-                SearchIndex::recreate(&data.index(), IndexOptions::default())
-                    .context("cannot create an empty search index")?,
-            );
-            crate::commands::search::open_for_reading(&data).map_err(anyhow::Error::msg)?
-        }
-        Err(msg) => {
-            eprintln!("centinela: {msg}");
-            return Ok(ExitCode::from(1));
-        }
-    };
+    if !data.index().join("meta.json").exists() {
+        // A store with nothing crawled yet: an empty index, so the UI works from day one.
+        drop(
+            SearchIndex::recreate(&data.index(), IndexOptions::default())
+                .context("cannot create an empty search index")?,
+        );
+    }
     let cfg = Arc::new(cfg);
     let sites = {
         let cfg = cfg.clone();
@@ -88,20 +70,20 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let data = DataDir::new(data.root.clone());
         move || site_report(&cfg, &db, &data)
     };
-    let web = Arc::new(Web {
-        store: Store::open(&db)?,
-        outbox: Outbox::open(&db)?,
-        audit: AuditLog::open(&db)?,
-        custody: Mutex::new(CustodyLog::open(&db)?),
-        users,
-        sessions: Sessions::default(),
-        index,
-        watchlists_dir: cfg.watchlists_dir.clone(),
-        warc_dir: data.warc(),
-        sites: Box::new(sites),
-        secure_cookies: public_url.is_some_and(|u| u.starts_with("https://")),
+    let secure = public_url.is_some_and(|u| u.starts_with("https://"));
+    let web = match Web::open(
         db,
-    });
+        &data,
+        cfg.watchlists_dir.clone(),
+        Box::new(sites),
+        secure,
+    ) {
+        Ok(w) => Arc::new(w),
+        Err(e) => {
+            eprintln!("centinela: {e:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,15 +130,15 @@ fn site_report(cfg: &Config, db: &sled::Db, data: &DataDir) -> anyhow::Result<St
 
 #[cfg(test)]
 mod tests {
-    use super::allowed;
+    use crate::web::check_listen;
 
     #[test]
     fn the_ui_listens_beyond_loopback_only_behind_tls() {
         let lan = "192.0.2.10:8080".parse().unwrap_or_else(|_| unreachable!());
         let local = "127.0.0.1:8080".parse().unwrap_or_else(|_| unreachable!());
-        assert!(allowed(&local, None).is_ok());
-        assert!(allowed(&lan, None).is_err());
-        assert!(allowed(&lan, Some("http://ui.unidad.example")).is_err());
-        assert!(allowed(&lan, Some("https://ui.unidad.example")).is_ok());
+        assert!(check_listen(&local, None).is_ok());
+        assert!(check_listen(&lan, None).is_err());
+        assert!(check_listen(&lan, Some("http://ui.unidad.example")).is_err());
+        assert!(check_listen(&lan, Some("https://ui.unidad.example")).is_ok());
     }
 }

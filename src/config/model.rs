@@ -23,6 +23,34 @@ pub struct MainFile {
     pub web: Web,
     #[serde(default)]
     pub daemon: Daemon,
+    #[serde(default)]
+    pub evidence: Evidence,
+}
+
+/// `[evidence]`: how exported bundles are sealed beyond the unit's own signature.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// An RFC 3161 Time-Stamping Authority (`http(s)://…`). When set, every export gets
+    /// a token over its manifest (`manifest.tsr`), so its time is not only the unit's
+    /// word. A TSA not on this machine is reached only through Tor.
+    pub tsa_url: Option<Spanned<String>>,
+    /// How long the TSA may take to answer (through Tor, a few seconds at least).
+    #[serde(default = "default_tsa_timeout")]
+    pub tsa_timeout_secs: Spanned<u64>,
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Evidence {
+            tsa_url: None,
+            tsa_timeout_secs: default_tsa_timeout(),
+        }
+    }
+}
+
+fn default_tsa_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, 60)
 }
 
 /// `centinela daemon`: its health and metrics endpoint, and the shared connection cap.
@@ -179,6 +207,10 @@ pub struct Web {
     #[serde(default = "default_bind")]
     pub bind: Spanned<String>,
     pub public_url: Option<String>,
+    /// The daemon serves the UI too (it holds the store, so `centinela serve` cannot run
+    /// beside it).
+    #[serde(default)]
+    pub in_daemon: bool,
 }
 
 impl Default for Web {
@@ -186,6 +218,7 @@ impl Default for Web {
         Web {
             bind: default_bind(),
             public_url: None,
+            in_daemon: false,
         }
     }
 }

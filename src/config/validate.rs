@@ -4,7 +4,8 @@
 use super::model::{MainFile, SiteFile, SmtpSecurity};
 use super::{Diagnostic, Site};
 use centinela_crawler::schedule::{parse_duration, Cron, Schedule};
-use centinela_crawler::transport::TransportKind;
+use centinela_crawler::transport::tsa::{tsa_route, TsaRoute};
+use centinela_crawler::transport::{TransportKind, Url};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
             format!("daemon.max_connections {cap} is outside 1..256"),
         ));
     }
+    out.extend(evidence(main, &at));
     if let Some(smtp) = &main.smtp {
         let host = smtp.host.get_ref();
         if host.trim().is_empty() {
@@ -99,6 +101,55 @@ pub fn main_file(file: &Path, text: &str, main: &MainFile) -> Vec<Diagnostic> {
                 }
             }
         }
+    }
+    out
+}
+
+/// `[evidence]`: the TSA must be an http(s) URL that this configuration can reach without
+/// breaking the Tor rule (a TSA off this machine needs a Tor transport).
+fn evidence(
+    main: &MainFile,
+    at: &impl Fn(std::ops::Range<usize>, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let e = &main.evidence;
+    let secs = *e.tsa_timeout_secs.get_ref();
+    if !(1..=600).contains(&secs) {
+        out.push(at(
+            e.tsa_timeout_secs.span(),
+            format!("evidence.tsa_timeout_secs {secs} is outside 1..600"),
+        ));
+    }
+    let Some(url) = &e.tsa_url else {
+        return out;
+    };
+    let text = url.get_ref();
+    let parsed = match Url::parse(text) {
+        Ok(u) => u,
+        Err(err) => {
+            out.push(at(
+                url.span(),
+                format!("evidence.tsa_url {text:?} is not a URL: {err}"),
+            ));
+            return out;
+        }
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        out.push(at(
+            url.span(),
+            "evidence.tsa_url must not carry a user name or password".into(),
+        ));
+    }
+    match tsa_route(&parsed) {
+        Err(_) => out.push(at(
+            url.span(),
+            format!("evidence.tsa_url {text:?} is not an http:// or https:// URL with a host"),
+        )),
+        Ok(TsaRoute::Tor) if !main.transport.kind.is_tor() => out.push(at(
+            url.span(),
+            format!("evidence.tsa_url {text:?} is not on this machine: a TSA elsewhere is reached only through Tor, and [transport] kind is \"direct\" (loopback only); set kind = \"arti\" or \"socks5\", or use a TSA on 127.0.0.1"),
+        )),
+        Ok(_) => {}
     }
     out
 }

@@ -89,6 +89,8 @@ pub struct Shared {
     transport: OnceLock<Arc<dyn Transport>>,
     report: Mutex<StatusReport>,
     mail: Mutex<Option<MailInfo>>,
+    /// The web UI changed a watchlist rule: reload as on SIGHUP.
+    reload: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -160,6 +162,7 @@ async fn serve(
         transport: OnceLock::new(),
         report: Mutex::new(StatusReport::default()),
         mail: Mutex::new(None),
+        reload: tokio::sync::Notify::new(),
     });
     let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let router = http::router(shared.clone());
@@ -214,6 +217,14 @@ async fn serve(
             connection_cap: Some(cap),
         },
     )?;
+    let (web_stop, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = if cfg.main.web.in_daemon {
+        Some(tokio::spawn(
+            serve_web(&cfg, &data, &db, shared.clone(), web_stopped).await?,
+        ))
+    } else {
+        None
+    };
     let mail_task = tokio::spawn(check_mail(
         shared.clone(),
         alerting::transport(&cfg, &data).map_err(|e| format!("{e:#}")),
@@ -242,8 +253,53 @@ async fn serve(
     let code = scheduler.run(&mut signals).await;
     mail_task.abort();
     let _ = http_stop.send(());
+    let _ = web_stop.send(());
     let _ = http.await;
+    if let Some(web) = web {
+        let _ = web.await;
+    }
     code
+}
+
+/// The investigators' web UI inside the daemon (`[web] in_daemon = true`), over the
+/// daemon's own store: the sites page shows the live report, and a rule changed in the
+/// UI reloads the configuration at once. Returns the server's future, bound.
+async fn serve_web(
+    cfg: &Config,
+    data: &DataDir,
+    db: &sled::Db,
+    shared: Arc<Shared>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<impl std::future::Future<Output = std::io::Result<()>>> {
+    let bind = cfg.main.web.bind.get_ref();
+    let addr: std::net::SocketAddr = bind
+        .parse()
+        .with_context(|| format!("web.bind {bind:?} is not an address:port"))?;
+    let public_url = cfg.main.web.public_url.as_deref();
+    crate::web::check_listen(&addr, public_url).map_err(anyhow::Error::msg)?;
+    if crate::web::Users::open(db)?.list()?.is_empty() {
+        tracing::warn!(
+            "the web UI is on but no user can log in yet: stop the daemon, run \
+             `centinela user add NAME --role admin`, start it again"
+        );
+    }
+    let report = shared.clone();
+    let mut web = crate::web::Web::open(
+        db.clone(),
+        data,
+        cfg.watchlists_dir.clone(),
+        Box::new(move || Ok(report.report())),
+        public_url.is_some_and(|u| u.starts_with("https://")),
+    )?;
+    let notify = shared.clone();
+    web.rules_changed = Some(Box::new(move || notify.reload.notify_one()));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for the web UI ([web] bind)"))?;
+    tracing::info!("web UI at http://{}/", listener.local_addr()?);
+    Ok(crate::web::serve(Arc::new(web), listener, async {
+        let _ = stopped.await;
+    }))
 }
 
 /// Brings the transport up, retrying with a growing pause (15 s, doubling to 5 min) and
@@ -368,6 +424,7 @@ impl Scheduler {
                     }
                 }
                 _ = signals.hup.recv() => self.reload(),
+                _ = self.shared.reload.notified() => self.reload(),
                 _ = signals.term.recv() => break,
                 _ = signals.int.recv() => break,
             }

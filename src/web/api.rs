@@ -240,6 +240,7 @@ async fn add_watchlist(
     };
     match save(&web.watchlists_dir, &input, None) {
         Ok(rule) => {
+            web.rules_changed();
             if let Some(r) = audit(
                 &web,
                 &who,
@@ -264,6 +265,7 @@ async fn remove_watchlist(
     }
     match remove_rule(&web.watchlists_dir, &name) {
         Ok(_) => {
+            web.rules_changed();
             if let Some(r) = audit(&web, &who, "watchlist_remove", &name) {
                 return r;
             }

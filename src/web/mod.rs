@@ -50,9 +50,63 @@ pub struct Web {
     pub watchlists_dir: PathBuf,
     pub warc_dir: PathBuf,
     /// The site names of the configuration, and the sites page's report.
-    pub sites: Box<dyn Fn() -> anyhow::Result<crate::daemon::report::StatusReport> + Send + Sync>,
+    pub sites: SiteReport,
     /// `Secure` on cookies: the UI is reached over TLS (a `public_url` with https).
     pub secure_cookies: bool,
+    /// Called after a watchlist rule was added, changed or removed: inside the daemon it
+    /// reloads the configuration, so the matcher applies the change at once.
+    pub rules_changed: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// How the sites page learns the sites' state.
+pub type SiteReport =
+    Box<dyn Fn() -> anyhow::Result<crate::daemon::report::StatusReport> + Send + Sync>;
+
+impl Web {
+    /// The UI over an open store and the search index beside it.
+    pub fn open(
+        db: sled::Db,
+        data: &crate::pipeline::DataDir,
+        watchlists_dir: PathBuf,
+        sites: SiteReport,
+        secure_cookies: bool,
+    ) -> anyhow::Result<Web> {
+        let index = crate::commands::search::open_for_reading(data).map_err(anyhow::Error::msg)?;
+        Ok(Web {
+            store: Store::open(&db)?,
+            outbox: Outbox::open(&db)?,
+            users: Users::open(&db)?,
+            audit: AuditLog::open(&db)?,
+            custody: Mutex::new(CustodyLog::open(&db)?),
+            sessions: Sessions::default(),
+            index,
+            watchlists_dir,
+            warc_dir: data.warc(),
+            sites,
+            secure_cookies,
+            rules_changed: None,
+            db,
+        })
+    }
+
+    pub fn rules_changed(&self) {
+        if let Some(f) = &self.rules_changed {
+            f();
+        }
+    }
+}
+
+/// Whether the UI may listen on `addr`: loopback always; another address only behind a
+/// TLS proxy (`public_url` with https), because the session cookie must not cross a
+/// network in clear.
+pub fn check_listen(addr: &SocketAddr, public_url: Option<&str>) -> Result<(), String> {
+    if addr.ip().is_loopback() || public_url.is_some_and(|u| u.starts_with("https://")) {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {addr}: the web UI listens on loopback (127.0.0.1) unless \
+         [web] public_url is an https:// address served by a TLS proxy in front of it"
+    ))
 }
 
 pub type Shared = Arc<Web>;

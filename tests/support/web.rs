@@ -183,6 +183,14 @@ pub fn url_encode(v: &str) -> String {
 }
 
 impl Client {
+    /// A client of a UI served elsewhere (the daemon's).
+    pub fn new(port: u16) -> Client {
+        Client {
+            port,
+            cookies: BTreeMap::new(),
+        }
+    }
+
     pub fn get(&mut self, path: &str) -> Reply {
         self.request("GET", path, &[], None)
     }

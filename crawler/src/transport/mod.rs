@@ -14,6 +14,8 @@
 //!   - [`DirectTransport`]: loopback addresses only, for the sample sites and the demo.
 //! - [`Fetcher::fetch`] takes a [`FetchRequest`] and gives a [`FetchResponse`] or a
 //!   [`FetchError`], whose [`FailureKind`] drives retries and reports.
+//! - [`tsa::post_timestamp_query`] sends an RFC 3161 timestamp query for evidence bundles:
+//!   directly to a loopback TSA, through Tor to any other.
 //!
 //! # Rules this module enforces
 //! - An onion URL is only ever fetched through Tor; with the direct transport it is refused
@@ -50,6 +52,7 @@ mod settings;
 mod socks_bridge;
 mod socks_proto;
 mod tor;
+pub mod tsa;
 
 pub use arti::{ArtiTor, BootstrapProgress};
 pub use body::ContentEncoding;

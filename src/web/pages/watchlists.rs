@@ -243,6 +243,7 @@ pub async fn create(State(web): State<Shared>, s: Session, Form(f): Form<RuleFor
     let replace = (!f.replace.is_empty()).then_some(f.replace.as_str());
     match save(&web.watchlists_dir, &f.rule, replace) {
         Ok(rule) => {
+            web.rules_changed();
             let action = if replace.is_some() {
                 "watchlist_edit"
             } else {
@@ -285,6 +286,7 @@ pub async fn delete(State(web): State<Shared>, s: Session, Form(f): Form<DeleteF
     }
     match remove_rule(&web.watchlists_dir, &f.name) {
         Ok(_) => {
+            web.rules_changed();
             if let Some(r) = super::audit_refusal(&web, &s, "watchlist_remove", &f.name) {
                 return r;
             }

@@ -935,6 +935,18 @@ fn main() -> BenchResult<()> {
     }
     report("term, sorted by recency", times, hits);
 
+    // What the web UI's search page asks: facets too.
+    let (mut times, mut hits) = (Vec::new(), 0);
+    for i in 0..q {
+        let req = SearchRequest {
+            facets: true,
+            facet_names: vec!["site".into(), "type".into(), "ships_to".into()],
+            ..SearchRequest::new(terms[i % terms.len()])
+        };
+        run(&req, &mut times, &mut hits)?;
+    }
+    report("term + facets (web page)", times, hits);
+
     let (mut times, mut hits) = (Vec::new(), 0);
     let mut found = 0;
     for _ in 0..q {

@@ -84,7 +84,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             crawl::crawl(&cfg, &data, &names, false, std::io::stderr().is_terminal()).await?;
         crawl::print_table(&summaries);
         drop(server);
-        let db = centinela_index::store::open_db(&data.db())?;
+        let db = reopen(&data).await?;
         let store = Store::open(&db)?;
         findings(&store, &data)?;
         searched(&data);
@@ -273,4 +273,22 @@ fn next_steps(config: &Path, samples: &Path) {
         "  centinela extract {}          # wallets, contacts and Peru signals in a page",
         samples.join("silk-lane/listing/1005.html").display()
     );
+}
+
+/// The store again, after the crawl closed it. The crawl's last handles (tasks of its
+/// runtime winding down) may let go of sled's file lock a moment after `crawl` returned:
+/// wait for them for a few seconds rather than fail the demo (seen once under load).
+async fn reopen(data: &DataDir) -> anyhow::Result<centinela_index::store::Db> {
+    let mut tries = 0;
+    loop {
+        match centinela_index::store::open_db(&data.db()) {
+            Ok(db) => return Ok(db),
+            Err(e) if tries < 50 => {
+                tracing::debug!("store still held by the crawl's last tasks: {e}");
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }

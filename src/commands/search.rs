@@ -126,6 +126,7 @@ fn request(args: &SearchArgs, now: Timestamp) -> Result<SearchRequest, String> {
         offset: args.offset,
         snippets: !args.csv,
         facets: args.facets,
+        facet_names: Vec::new(),
     })
 }
 

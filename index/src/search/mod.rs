@@ -154,6 +154,9 @@ pub struct SearchRequest {
     pub snippets: bool,
     /// Count hits per site, type, coin, category and ships_to.
     pub facets: bool,
+    /// Only these facets (names of [`schema::FACETS`]); empty: all of them. Each costs a
+    /// read per hit: a page under load asks only for those it shows.
+    pub facet_names: Vec<String>,
 }
 
 impl Default for SearchRequest {
@@ -172,6 +175,7 @@ impl Default for SearchRequest {
             offset: 0,
             snippets: true,
             facets: false,
+            facet_names: Vec::new(),
         }
     }
 }
@@ -636,6 +640,7 @@ impl SearchIndex {
         }
         let user = self.user_query(&req.query)?;
         let filters = self.filters(req)?;
+        let has_filters = !filters.is_empty();
         let query: Box<dyn Query> = if filters.is_empty() {
             user.box_clone()
         } else {
@@ -652,11 +657,21 @@ impl SearchIndex {
         };
         let searcher = self.reader.searcher();
 
+        // One plain word with no filter (the commonest search) is counted cheaply (no
+        // positions, no scores), so its page of hits is collected alone and Tantivy may
+        // skip the blocks of documents that cannot reach it (block-WAND). Anything else
+        // (phrases, several words, filters, facets) would be matched twice: then the
+        // count, the facets and the page are collected together in one pass.
+        let plain_word = req.query.split_whitespace().count() == 1
+            && !req.query.contains(['"', ':', '(', '*', '~', '^']);
+        let cheap_count = plain_word && !req.facets && !has_filters;
         let mut multi = MultiCollector::new();
-        let count = multi.add_collector(Count);
         let mut facet_handles = Vec::new();
         if req.facets {
             for name in schema::FACETS {
+                if !req.facet_names.is_empty() && !req.facet_names.iter().any(|n| n == name) {
+                    continue;
+                }
                 let Some(field) = self.fields.facet(name) else {
                     continue;
                 };
@@ -666,37 +681,66 @@ impl SearchIndex {
             }
         }
         let mut addresses: Vec<(Option<f32>, DocAddress)> = Vec::new();
-        let mut fruits;
-        if req.limit == 0 {
-            fruits = searcher.search(&*query, &multi)?;
-        } else {
-            let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
-            match req.sort {
-                Sort::Relevance => {
-                    let h = multi.add_collector(top);
-                    fruits = searcher.search(&*query, &multi)?;
-                    addresses = h
-                        .extract(&mut fruits)
+        let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
+        let total;
+        let mut fruits = None;
+        if cheap_count {
+            total = query.count(&searcher)?;
+            if req.limit > 0 {
+                addresses = match req.sort {
+                    Sort::Relevance => searcher
+                        .search(&*query, &top)?
                         .into_iter()
                         .map(|(s, a)| (Some(s), a))
-                        .collect();
-                }
-                Sort::Recency => {
-                    let h = multi
-                        .add_collector(top.order_by_fast_field::<i64>("last_seen", Order::Desc));
-                    fruits = searcher.search(&*query, &multi)?;
-                    addresses = h
-                        .extract(&mut fruits)
+                        .collect(),
+                    Sort::Recency => searcher
+                        .search(
+                            &*query,
+                            &top.order_by_fast_field::<i64>("last_seen", Order::Desc),
+                        )?
                         .into_iter()
                         .map(|(_, a)| (None, a))
-                        .collect();
+                        .collect(),
+                };
+            }
+        } else {
+            let count = multi.add_collector(Count);
+            let mut f;
+            if req.limit == 0 {
+                f = searcher.search(&*query, &multi)?;
+            } else {
+                match req.sort {
+                    Sort::Relevance => {
+                        let h = multi.add_collector(top);
+                        f = searcher.search(&*query, &multi)?;
+                        addresses = h
+                            .extract(&mut f)
+                            .into_iter()
+                            .map(|(s, a)| (Some(s), a))
+                            .collect();
+                    }
+                    Sort::Recency => {
+                        let h = multi.add_collector(
+                            top.order_by_fast_field::<i64>("last_seen", Order::Desc),
+                        );
+                        f = searcher.search(&*query, &multi)?;
+                        addresses = h
+                            .extract(&mut f)
+                            .into_iter()
+                            .map(|(_, a)| (None, a))
+                            .collect();
+                    }
                 }
             }
+            total = count.extract(&mut f);
+            fruits = Some(f);
         }
-        let total = count.extract(&mut fruits);
         let mut facets = Vec::new();
         for (name, handle) in facet_handles {
-            let counts = handle.extract(&mut fruits);
+            let Some(fruits) = fruits.as_mut() else {
+                break;
+            };
+            let counts = handle.extract(fruits);
             let mut values: Vec<FacetCount> = counts
                 .get(Facet::root())
                 .map(|(facet, count)| FacetCount {

@@ -22,7 +22,10 @@
 //! Identity rules also alert on each record that shows the watched wallet, contact or
 //! key (once per record), and saved-query and Peru-score rules once per matching record.
 //!
-//! Known limits: identifiers shared by many vendors (a market's escrow wallet shown on
+//! Known limits: the matcher follows a vendor forward in time only. A record kept
+//! before the rule knew an identifier (a forum persona crawled before the market profile
+//! that shows the same key) is not re-matched when the rule learns it; that link is
+//! raised only if the record is seen again with a change. Identifiers shared by many vendors (a market's escrow wallet shown on
 //! every listing) would link them all to the watched vendor; watch the vendor by handle
 //! or key instead. A rule whose definition is edited keeps its name's state.
 

@@ -19,14 +19,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_centinela");
-const ADMIN: &str = "jefa";
-const ADMIN_PASSWORD: &str = "Condor-azul 7 tejados";
-const INVESTIGATOR: &str = "agente.rios";
-const INVESTIGATOR_PASSWORD: &str = "lluvia en Miraflores 42";
+#[path = "support/web.rs"]
+mod web;
+
+use web::{Ui, ADMIN, ADMIN_PASSWORD, INVESTIGATOR, INVESTIGATOR_PASSWORD};
+
 /// How long one browser script may take (each waits 6.5 s on five hostile views).
 const SCRIPT_LIMIT: Duration = Duration::from_secs(300);
 
@@ -109,127 +109,6 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// `centinela --config CONFIG ARGS…` with `input` on standard input: exit code and output.
-fn centinela(config: &Path, args: &[&str], input: Option<&str>) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = input {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// `centinela serve` on a free loopback port, its standard error in a file. Stopped with
-/// SIGTERM by [`Server::stop`], killed if dropped.
-struct Server {
-    child: Option<Child>,
-    log: PathBuf,
-    url: String,
-}
-
-impl Server {
-    fn start(config: &Path, log: &Path) -> Server {
-        let file = std::fs::File::create(log).unwrap();
-        let child = Command::new(BIN)
-            .arg("--config")
-            .arg(config)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .unwrap();
-        let mut server = Server {
-            child: Some(child),
-            log: log.to_path_buf(),
-            url: String::new(),
-        };
-        let start = Instant::now();
-        server.url = loop {
-            let text = server.log_text();
-            if let Some(url) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("centinela: serving on "))
-            {
-                break url.trim().to_string();
-            }
-            if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("serve exited ({status}) before listening:\n{text}");
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "serve did not say where it listens within 60 s:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        assert!(
-            server.url.starts_with("http://127.0.0.1:") && server.url.ends_with('/'),
-            "serve listens on {}",
-            server.url
-        );
-        server
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM; the exit status once it is gone (within 10 s).
-    fn stop(&mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -TERM failed");
-        let start = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "serve did not stop within 10 s of SIGTERM:\n{}",
-                    self.log_text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// What a browser script did: whether it passed, and everything it printed.
 struct Run {
     passed: bool,
@@ -289,60 +168,12 @@ fn an_investigator_works_in_the_web_ui_and_a_hostile_page_cannot_act_in_the_brow
     let Some(browser) = browser() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("demo");
-    let out = Command::new(BIN)
-        .arg("demo")
-        .arg("--dir")
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "demo failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let config = root.join("centinela.toml");
-
-    // The admin's password from a file, the investigator's on standard input.
-    let password_file = dir.path().join("admin.password");
-    std::fs::write(&password_file, format!("{ADMIN_PASSWORD}\n")).unwrap();
-    let (code, _, err) = centinela(
-        &config,
-        &[
-            "user",
-            "add",
-            ADMIN,
-            "--role",
-            "admin",
-            "--password-file",
-            password_file.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(code, 0, "user add {ADMIN} failed: {err}");
-    let (code, _, err) = centinela(
-        &config,
-        &["user", "add", INVESTIGATOR, "--role", "investigator"],
-        Some(&format!("{INVESTIGATOR_PASSWORD}\n")),
-    );
-    assert_eq!(
-        code, 0,
-        "user add {INVESTIGATOR} (password on stdin) failed: {err}"
-    );
-    let (code, token, err) = centinela(&config, &["user", "token", INVESTIGATOR], None);
-    assert_eq!(code, 0, "user token failed: {err}");
-    assert_eq!(
-        token.lines().filter(|l| !l.trim().is_empty()).count(),
-        1,
-        "user token printed {token:?}"
-    );
-
-    let mut server = Server::start(&config, &dir.path().join("serve.log"));
+    let mut ui = Ui::start();
+    let work = tempfile::tempdir().unwrap();
     let shots = screenshot_dir();
     let hostile = hostile_url();
     let env = [
-        ("BASE_URL", server.url.as_str()),
+        ("BASE_URL", ui.url.as_str()),
         ("CENTINELA_USER", ADMIN),
         ("CENTINELA_PASSWORD", ADMIN_PASSWORD),
         ("CENTINELA_INVESTIGATOR", INVESTIGATOR),
@@ -350,14 +181,14 @@ fn an_investigator_works_in_the_web_ui_and_a_hostile_page_cannot_act_in_the_brow
         ("HOSTILE_URL", hostile.as_str()),
         ("SCREENSHOT_DIR", shots.to_str().unwrap()),
     ];
-    let story = run_script("story.cjs", &browser, &env, dir.path());
-    let security = run_script("security.cjs", &browser, &env, dir.path());
-    let stopped = server.stop();
+    let story = run_script("story.cjs", &browser, &env, work.path());
+    let security = run_script("security.cjs", &browser, &env, work.path());
+    let stopped = ui.stop();
     let report = format!(
         "== story.cjs\n{}\n== security.cjs\n{}\n== serve's log\n{}\nscreenshots in {}",
         story.output,
         security.output,
-        server.log_text(),
+        ui.log_text(),
         shots.display()
     );
     assert!(

@@ -16,7 +16,7 @@ mod text;
 mod tor_check;
 mod user;
 mod vendor;
-mod watch;
+pub mod watch;
 
 use crate::cli::{Cli, Command, ConfigCommand, IndexCommand, TorCommand};
 use std::process::ExitCode;

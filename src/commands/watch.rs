@@ -92,7 +92,8 @@ fn lang(l: Language) -> &'static str {
     }
 }
 
-fn rule_json(r: &Rule) -> serde_json::Value {
+/// A rule as `watch list --json` and the API show it.
+pub(crate) fn rule_json(r: &Rule) -> serde_json::Value {
     json!({
         "name": r.name,
         "kind": r.kind.name(),

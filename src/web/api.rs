@@ -8,10 +8,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use centinela_index::outbox::Status;
 use centinela_index::search::{coin_of, Doc, SearchError};
 use centinela_index::store::IdentifierKind;
-use centinela_index::watch::{load_dir, remove_rule, Rule};
+use centinela_index::watch::{load_dir, remove_rule};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -180,21 +179,15 @@ async fn address(State(web): State<Shared>, who: ApiUser, Path(address): Path<St
     .into_response()
 }
 
-fn rule_json(r: &Rule) -> Value {
-    json!({
-        "name": r.name,
-        "kind": r.kind.name(),
-        "value": r.kind.value(),
-        "sites": r.sites,
-        "recipients": r.recipients,
-        "language": match r.language { centinela_index::watch::Language::En => "en", centinela_index::watch::Language::Es => "es" },
-        "severity": r.severity.as_str(),
-    })
-}
-
 async fn watchlists(State(web): State<Shared>, _: ApiUser) -> Response {
     match load_dir(&web.watchlists_dir) {
-        Ok(rules) => Json(rules.iter().map(rule_json).collect::<Vec<_>>()).into_response(),
+        Ok(rules) => Json(
+            rules
+                .iter()
+                .map(crate::commands::watch::rule_json)
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
         Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -249,7 +242,11 @@ async fn add_watchlist(
             ) {
                 return r;
             }
-            (StatusCode::CREATED, Json(rule_json(&rule))).into_response()
+            (
+                StatusCode::CREATED,
+                Json(crate::commands::watch::rule_json(&rule)),
+            )
+                .into_response()
         }
         Err(e) => api_error(StatusCode::BAD_REQUEST, &e),
     }
@@ -287,21 +284,13 @@ struct AlertsQuery {
 }
 
 async fn alerts(State(web): State<Shared>, _: ApiUser, Query(q): Query<AlertsQuery>) -> Response {
-    let mut all = match web.outbox.list() {
+    let limit = q.limit.unwrap_or(100).min(10_000);
+    let all = match super::pages::alerts::newest(&web, &q.status, limit) {
         Ok(a) => a,
         Err(e) => return api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    all.sort_by_key(|a| std::cmp::Reverse(a.0.id));
-    let wanted = |st: &Status| match q.status.as_str() {
-        "failed" => matches!(st, Status::Failed { .. }),
-        "waiting" => matches!(st, Status::Queued),
-        "sent" => matches!(st, Status::Sent { .. }),
-        _ => true,
-    };
     let out: Vec<Value> = all
         .iter()
-        .filter(|(_, d)| d.iter().any(|d| wanted(&d.status)))
-        .take(q.limit.unwrap_or(100).min(10_000))
         .map(|(a, d)| {
             json!({
                 "id": a.id,

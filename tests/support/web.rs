@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_centinela");
 pub const ADMIN: &str = "jefa";
@@ -15,16 +15,50 @@ pub const ADMIN_PASSWORD: &str = "Condor-azul 7 tejados";
 pub const INVESTIGATOR: &str = "agente.rios";
 pub const INVESTIGATOR_PASSWORD: &str = "lluvia en Miraflores 42";
 
-/// The demo's data, two users, and the UI serving it on a free loopback port.
+/// Runs `centinela --config CONFIG ARGS`, with `input` on standard input.
+pub fn cli(config: &Path, args: &[&str], input: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = input {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The demo's data, two users (the admin's password from a file, the investigator's on
+/// standard input), an API token each, and the UI serving it on a free loopback port.
 pub struct Ui {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub root: PathBuf,
     pub config: PathBuf,
+    /// `http://127.0.0.1:PORT/`, as `serve` said.
+    pub url: String,
     pub port: u16,
     /// API tokens made with `centinela user token` before the server started.
     pub admin_token: String,
     pub investigator_token: String,
-    child: Child,
+    server: Option<Child>,
 }
 
 impl Ui {
@@ -43,76 +77,122 @@ impl Ui {
             String::from_utf8_lossy(&out.stderr)
         );
         let config = root.join("centinela.toml");
-        for (name, role, password) in [
-            (ADMIN, "admin", ADMIN_PASSWORD),
-            (INVESTIGATOR, "investigator", INVESTIGATOR_PASSWORD),
-        ] {
-            let mut child = Command::new(BIN)
-                .arg("--config")
-                .arg(&config)
-                .args(["user", "add", name, "--role", role])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "user add {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        let password_file = dir.path().join("admin.password");
+        std::fs::write(&password_file, format!("{ADMIN_PASSWORD}\n")).unwrap();
+        let file = password_file.to_str().unwrap();
+        let (code, _, err) = cli(
+            &config,
+            &[
+                "user",
+                "add",
+                ADMIN,
+                "--role",
+                "admin",
+                "--password-file",
+                file,
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "user add {ADMIN} failed: {err}");
+        let (code, _, err) = cli(
+            &config,
+            &["user", "add", INVESTIGATOR, "--role", "investigator"],
+            Some(&format!("{INVESTIGATOR_PASSWORD}\n")),
+        );
+        assert_eq!(
+            code, 0,
+            "user add {INVESTIGATOR} (password on stdin) failed: {err}"
+        );
         let token = |user: &str| {
-            let out = Command::new(BIN)
-                .arg("--config")
-                .arg(&config)
-                .args(["user", "token", user])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8(out.stdout).unwrap().trim().to_string()
+            let (code, out, err) = cli(&config, &["user", "token", user], None);
+            assert_eq!(code, 0, "user token failed: {err}");
+            let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "user token printed {out:?}");
+            lines[0].trim().to_string()
         };
         let admin_token = token(ADMIN);
         let investigator_token = token(INVESTIGATOR);
-        let mut child = Command::new(BIN)
+
+        let log = dir.path().join("serve.log");
+        let child = Command::new(BIN)
             .arg("--config")
             .arg(&config)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let port = loop {
-            let line = lines.next().expect("serve ended before listening").unwrap();
-            if let Some(rest) = line.strip_prefix("centinela: serving on http://127.0.0.1:") {
-                break rest.trim_end_matches('/').parse().unwrap();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Ui {
-            _dir: dir,
+        let mut ui = Ui {
+            dir,
             root,
             config,
-            port,
+            url: String::new(),
+            port: 0,
             admin_token,
             investigator_token,
-            child,
+            server: Some(child),
+        };
+        let start = Instant::now();
+        ui.url = loop {
+            let text = ui.log_text();
+            if let Some(url) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("centinela: serving on "))
+            {
+                break url.trim().to_string();
+            }
+            if let Some(status) = ui.server.as_mut().unwrap().try_wait().unwrap() {
+                panic!("serve exited ({status}) before listening:\n{text}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "serve did not say where it listens within 60 s:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let port = ui
+            .url
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|r| r.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("serve listens on {}", ui.url));
+        ui.port = port.parse().unwrap();
+        ui
+    }
+
+    /// What `serve` wrote on standard error.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// SIGTERM; the exit status once the server is gone (it must be within 10 s).
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.server.take().unwrap();
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM failed");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "serve did not stop within 10 s of SIGTERM:\n{}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     pub fn client(&self) -> Client {
-        Client {
-            port: self.port,
-            cookies: BTreeMap::new(),
-        }
+        Client::new(self.port)
     }
 
     /// A logged-in client.
@@ -126,8 +206,10 @@ impl Ui {
 
 impl Drop for Ui {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut c) = self.server.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }
 

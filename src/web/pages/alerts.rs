@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use centinela_index::mail::{render, RenderOptions};
-use centinela_index::outbox::Status;
+use centinela_index::outbox::{Alert, Delivery, OutboxError, Status};
 use centinela_index::time::Timestamp;
 use maud::html;
 use serde::Deserialize;
@@ -23,24 +23,35 @@ pub struct AlertsQuery {
     status: String,
 }
 
-pub async fn list(State(web): State<Shared>, s: Session, Query(q): Query<AlertsQuery>) -> Response {
-    let l = s.lang;
-    let mut all = match web.outbox.list() {
-        Ok(a) => a,
-        Err(e) => return layout::failure(&s, &e.to_string()),
-    };
+/// The newest alerts first, at most `limit`, each with its deliveries in `status`
+/// (`waiting`, `sent`, `failed`; anything else: all), leaving out alerts with none.
+pub fn newest(
+    web: &Shared,
+    status: &str,
+    limit: usize,
+) -> Result<Vec<(Alert, Vec<Delivery>)>, OutboxError> {
+    let mut all = web.outbox.list()?;
     all.sort_by_key(|a| std::cmp::Reverse(a.0.id));
-    let wanted = |st: &Status| match q.status.as_str() {
+    let wanted = |st: &Status| match status {
         "failed" => matches!(st, Status::Failed { .. }),
         "waiting" => matches!(st, Status::Queued),
         "sent" => matches!(st, Status::Sent { .. }),
         _ => true,
     };
-    let shown: Vec<_> = all
-        .iter()
-        .filter(|(_, d)| d.iter().any(|d| wanted(&d.status)))
-        .take(500)
-        .collect();
+    Ok(all
+        .into_iter()
+        .map(|(a, d)| (a, d.into_iter().filter(|d| wanted(&d.status)).collect()))
+        .filter(|(_, d): &(Alert, Vec<Delivery>)| !d.is_empty())
+        .take(limit)
+        .collect())
+}
+
+pub async fn list(State(web): State<Shared>, s: Session, Query(q): Query<AlertsQuery>) -> Response {
+    let l = s.lang;
+    let shown = match newest(&web, &q.status, 500) {
+        Ok(a) => a,
+        Err(e) => return layout::failure(&s, &e.to_string()),
+    };
     let body = html! {
         h1 { (l.t("Alertas", "Alerts")) }
         p.filters {
@@ -61,7 +72,7 @@ pub async fn list(State(web): State<Shared>, s: Session, Query(q): Query<AlertsQ
                             (readable_time(&Timestamp((alert.created_ms / 1000) as i64).rfc3339()))
                         }
                         ul {
-                            @for d in deliveries.iter().filter(|d| wanted(&d.status)) {
+                            @for d in deliveries {
                                 li.delivery {
                                     (d.recipient) " "
                                     @match &d.status {

@@ -88,6 +88,13 @@ fn an_exported_bundle_verifies_and_every_changed_byte_is_named() {
     for c in captures {
         assert_eq!(c["transport"], "direct");
         assert_eq!(c["isolation"], "site:mercado-andino/persona:default");
+        // The request record comes just before its response.
+        let req = &c["request"];
+        assert_eq!(
+            req["offset"].as_u64().unwrap() + req["length"].as_u64().unwrap(),
+            c["offset"].as_u64().unwrap(),
+            "{c}"
+        );
         // Byte-identical to the record in the unit's WARC files.
         let len = c["length"].as_u64().unwrap() as usize;
         let at = |p: PathBuf, off: u64| {
@@ -115,6 +122,17 @@ fn an_exported_bundle_verifies_and_every_changed_byte_is_named() {
     // No TSA configured: said, and not a failure.
     assert!(out.contains("--    timestamp: none"), "{out}");
 
+    // A changed byte inside a request record names that record.
+    let copy = dir.path().join("tampered-request");
+    copy_tree(&bundle, &copy);
+    let r = &captures[0]["request"];
+    let middle = r["offset"].as_u64().unwrap() + r["length"].as_u64().unwrap() / 2;
+    flip(&copy.join("warc/captures.warc.gz"), middle as usize);
+    let (code, out) = verify(&copy);
+    assert_eq!(code, 1, "{out}");
+    let named = format!("FAIL  request {}", r["record_id"].as_str().unwrap());
+    assert!(out.contains(&named), "{named} in\n{out}");
+
     // warcio (PyPI) reads the bundle's WARC file and finds every capture.
     if let Some(warcio) = support::warcio() {
         let w = bundle.join("warc/captures.warc.gz");
@@ -133,6 +151,14 @@ fn an_exported_bundle_verifies_and_every_changed_byte_is_named() {
             .matches("\"response\"")
             .count();
         assert_eq!(responses, captures.len());
+        // Each with the request record that asked for it (no cookies in it: they are the
+        // session's secrets and never stored).
+        let index = String::from_utf8_lossy(&index.stdout).into_owned();
+        assert_eq!(
+            index.matches("\"request\"").count(),
+            captures.len(),
+            "{index}"
+        );
     }
 
     // One changed byte in each file: the verdict names that item.
@@ -168,8 +194,9 @@ fn an_exported_bundle_verifies_and_every_changed_byte_is_named() {
         assert!(out.contains("NOT VERIFIED"), "{out}");
         if *file == "warc/captures.warc.gz" {
             assert!(
-                out.contains("FAIL  capture <urn:uuid:"),
-                "the damaged capture is named: {out}"
+                out.contains("FAIL  capture <urn:uuid:")
+                    || out.contains("FAIL  request <urn:uuid:"),
+                "the damaged record is named: {out}"
             );
         }
         if *file == "records.json" {
@@ -418,7 +445,8 @@ fn a_timestamped_bundle_verifies_with_openssl_too_and_a_zip_travels_intact() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("FAIL  file warc/captures.warc.gz")
-            && out.contains("FAIL  capture <urn:uuid:")
+            && (out.contains("FAIL  capture <urn:uuid:")
+                || out.contains("FAIL  request <urn:uuid:"))
             && out.contains("NOT VERIFIED"),
         "{out}"
     );

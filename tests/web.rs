@@ -305,8 +305,27 @@ fn a_hostile_capture_is_only_ever_escaped_or_sandboxed() {
     assert!(!raw.body.contains(" href=\""));
     // Still the page: its title and the wallet are there.
     assert!(raw.body.contains("LSD 150ug x 10 tabs"));
-    // Viewing a capture is in the evidence custody log too.
-    drop(ui);
+    // Viewing a capture is in the evidence custody log too, chained like the exports.
+    let mut ui = ui;
+    assert!(ui.stop().success());
+    let (code, log, err) = web::cli(&ui.config, &["evidence", "log"], None);
+    assert_eq!(code, 0, "{err}");
+    let views: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" view ") && l.contains(INVESTIGATOR))
+        .collect();
+    assert_eq!(
+        views.len(),
+        2,
+        "both views of the capture page recorded:\n{log}"
+    );
+    assert!(
+        views[0].contains("listing silk-lane") && views[0].contains("1005.html"),
+        "{log}"
+    );
+    let (code, out, _) = web::cli(&ui.config, &["evidence", "log", "--verify"], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("custody log intact"), "{out}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use centinela_crawler::warc::{read_capture, CaptureRef};
+use centinela_crawler::warc::{find_request, read_capture, CaptureRef};
 use centinela_index::store::{Capture, StoredRecord};
 use data_encoding::HEXLOWER;
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -113,6 +113,21 @@ pub fn export(input: &ExportInput<'_>) -> Result<Exported, EvidenceError> {
         };
         // The original must read back intact before it is copied as evidence.
         let response = read_capture(input.warc_dir, &reference).map_err(|e| fail(e.to_string()))?;
+        // Its request record goes first, as in the source file (found and checked there).
+        let request = find_request(input.warc_dir, &reference).map_err(|e| fail(e.to_string()))?;
+        let request = match request {
+            Some(r) => {
+                warc.write_all(&r.bytes).map_err(io(&warc_path))?;
+                let entry = RequestEntry {
+                    record_id: r.record_id,
+                    offset,
+                    length: r.length,
+                };
+                offset += r.length;
+                Some(entry)
+            }
+            None => None,
+        };
         let source = input.warc_dir.join(&c.file);
         let mut f = std::fs::File::open(&source).map_err(io(&source))?;
         f.seek(SeekFrom::Start(c.offset)).map_err(io(&source))?;
@@ -132,6 +147,7 @@ pub fn export(input: &ExportInput<'_>) -> Result<Exported, EvidenceError> {
             length: c.length,
             source_file: c.file.clone(),
             source_offset: c.offset,
+            request,
         });
         offset += c.length;
     }

@@ -79,4 +79,17 @@ pub struct CaptureEntry {
     /// Where it was copied from in the unit's evidence folder.
     pub source_file: String,
     pub source_offset: u64,
+    /// The request record of the same exchange (what was asked, without cookies), copied
+    /// just before the response; absent in bundles made before it was copied, or when
+    /// the source file has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestEntry>,
+}
+
+/// A request record in the bundle's WARC file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEntry {
+    pub record_id: String,
+    pub offset: u64,
+    pub length: u64,
 }

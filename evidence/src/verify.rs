@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use centinela_crawler::warc::{read_capture, CaptureRef};
+use centinela_crawler::warc::{check_request, read_capture, CaptureRef};
 use data_encoding::HEXLOWER;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
@@ -344,8 +344,42 @@ pub fn verify(bundle: &Path) -> Verdict {
             Ok(_) => v.push(what, true, format!("payload SHA-256 {}", c.payload_sha256)),
             Err(e) => v.push(what, false, e.to_string()),
         }
+        if let Some(r) = &c.request {
+            let what = format!("request {} ({})", r.record_id, c.url);
+            match read_range(&warc_dir.join(&warc_name), r.offset, r.length)
+                .and_then(|bytes| check_request(&bytes, &c.record_id))
+            {
+                Ok(id) if id == r.record_id => {
+                    v.push(what, true, "the request record of this capture".to_string())
+                }
+                Ok(id) => v.push(
+                    what,
+                    false,
+                    format!("the record there is {id}, not the one in the manifest"),
+                ),
+                Err(e) => v.push(what, false, e),
+            }
+        }
     }
     v
+}
+
+/// `length` bytes of `file` from `offset`.
+fn read_range(file: &Path, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    f.seek(SeekFrom::Start(offset))
+        .map_err(|e| format!("{} at {offset}: {e}", file.display()))?;
+    let len = usize::try_from(length).map_err(|e| e.to_string())?;
+    if len > 16 * 1024 * 1024 {
+        return Err(format!(
+            "a request record of {length} bytes is not plausible"
+        ));
+    }
+    let mut buf = vec![0u8; len];
+    f.read_exact(&mut buf)
+        .map_err(|e| format!("{} at {offset}: {e}", file.display()))?;
+    Ok(buf)
 }
 
 fn check_signature(bundle: &Path, manifest: &[u8], v: &mut Verdict) {

@@ -32,7 +32,7 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use reader::read_capture;
+pub use reader::{check_request, find_request, read_capture, RequestMember};
 pub use torn::repair;
 pub use writer::WarcWriter;
 

@@ -157,3 +157,108 @@ pub fn read_capture(dir: &Path, capture: &CaptureRef) -> Result<StoredResponse, 
         body: http.body.to_vec(),
     })
 }
+
+/// The request record of a capture, as stored: its own gzip member, which the writer puts
+/// just before the response's in the same write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestMember {
+    pub offset: u64,
+    pub length: u64,
+    /// `<urn:uuid:…>` of the request record.
+    pub record_id: String,
+    /// The member's bytes, exactly as in the file.
+    pub bytes: Vec<u8>,
+}
+
+/// How far before a response its request may start: a request record is a few hundred
+/// bytes of headers, compressed.
+const REQUEST_WINDOW: u64 = 64 * 1024;
+
+/// Finds the request record that goes with `capture`'s response: the gzip member that ends
+/// exactly where the response begins, is a `request` record, names the response in
+/// `WARC-Concurrent-To` and has a matching block digest. The store keeps only the
+/// response's place, so the member is found by trying each gzip header in the bytes just
+/// before it; every check must hold, so a false start is never taken. `None` when there is
+/// no such record (a file written by another tool).
+pub fn find_request(dir: &Path, capture: &CaptureRef) -> Result<Option<RequestMember>, WarcError> {
+    let path = dir.join(&capture.file);
+    let start = capture.offset.saturating_sub(REQUEST_WINDOW);
+    let mut file = File::open(&path).map_err(|source| WarcError::Io {
+        action: "open",
+        file: path.clone(),
+        source,
+    })?;
+    file.seek(SeekFrom::Start(start))
+        .map_err(|source| WarcError::IoAt {
+            action: "seek in",
+            file: path.clone(),
+            offset: start,
+            source,
+        })?;
+    let mut window = vec![0u8; (capture.offset - start) as usize];
+    file.read_exact(&mut window)
+        .map_err(|source| WarcError::IoAt {
+            action: "read",
+            file: path.clone(),
+            offset: start,
+            source,
+        })?;
+    // Nearest first: the true start is usually the last gzip header before the response.
+    for at in (0..window.len().saturating_sub(2)).rev() {
+        if window[at..at + 3] != [0x1f, 0x8b, 0x08] {
+            continue;
+        }
+        if let Ok(record_id) = check_request(&window[at..], &capture.record_id) {
+            return Ok(Some(RequestMember {
+                offset: start + at as u64,
+                length: (window.len() - at) as u64,
+                record_id,
+                bytes: window[at..].to_vec(),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks that `member` is exactly one complete gzip member holding the request record of
+/// the response `response_id`, with a matching block digest; returns the request's id.
+pub fn check_request(member: &[u8], response_id: &str) -> Result<String, String> {
+    let mut src = member;
+    let mut content = Vec::new();
+    let decoded = gzip::decode_member(&mut src, &mut |chunk| {
+        content.extend_from_slice(chunk);
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    match decoded {
+        Member::Complete { compressed_len, .. } if compressed_len == member.len() as u64 => {}
+        Member::Complete { compressed_len, .. } => {
+            return Err(format!(
+                "gzip member is {compressed_len} bytes, not {}",
+                member.len()
+            ))
+        }
+        Member::Truncated => return Err("gzip member is truncated".into()),
+        Member::Corrupt(reason) => return Err(reason),
+    }
+    let rec = parse::record(&content)?;
+    let kind = rec.header("WARC-Type").unwrap_or_default();
+    if kind != "request" {
+        return Err(format!("WARC-Type is {kind:?}, not \"request\""));
+    }
+    let concurrent = rec.header("WARC-Concurrent-To").unwrap_or_default();
+    if concurrent != response_id {
+        return Err(format!(
+            "WARC-Concurrent-To is {concurrent}, not the response {response_id}"
+        ));
+    }
+    if let Some(stated) = rec.header("WARC-Block-Digest") {
+        let actual = record::warc_digest(&record::sha256(&[rec.block]));
+        if stated != actual {
+            return Err(format!(
+                "WARC-Block-Digest says {stated}, the block is {actual}"
+            ));
+        }
+    }
+    Ok(rec.header("WARC-Record-ID").unwrap_or_default().to_string())
+}

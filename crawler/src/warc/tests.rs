@@ -686,3 +686,41 @@ fn warcio_check_and_index_accept_the_files() {
         assert_eq!(sha_hex(&out.stdout), refs[i].payload_sha256, "page {i}");
     }
 }
+
+#[test]
+fn each_response_finds_its_own_request_record_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("warc");
+    let pages = sample_pages();
+    let mut w = WarcWriter::open(&dir, "centinela", 1 << 30, "0.1.0-test").unwrap();
+    let refs: Vec<CaptureRef> = pages
+        .iter()
+        .map(|p| w.write_exchange(&p.exchange()).unwrap())
+        .collect();
+    w.sync().unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in &refs {
+        let req = super::find_request(&dir, r)
+            .unwrap()
+            .expect("a request record");
+        // It ends exactly where the response begins, and names that response.
+        assert_eq!(req.offset + req.length, r.offset);
+        assert_eq!(
+            super::check_request(&req.bytes, &r.record_id).unwrap(),
+            req.record_id
+        );
+        assert!(super::check_request(&req.bytes, "<urn:uuid:other>").is_err());
+        assert!(ids.insert(req.record_id));
+    }
+    // A place whose preceding member is no request of it (here: the first request's own
+    // offset, after the warcinfo record that heads the file) finds none.
+    let mut first = refs[0].clone();
+    first.offset -= super::find_request(&dir, &refs[0]).unwrap().unwrap().length;
+    assert!(super::find_request(&dir, &first).unwrap().is_none());
+    // A flipped byte in the request member is refused by the checks, never "found".
+    let req = super::find_request(&dir, &refs[1]).unwrap().unwrap();
+    let mut bytes = req.bytes.clone();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    assert!(super::check_request(&bytes, &refs[1].record_id).is_err());
+}

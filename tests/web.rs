@@ -305,7 +305,18 @@ fn a_hostile_capture_is_only_ever_escaped_or_sandboxed() {
     assert!(!raw.body.contains(" href=\""));
     // Still the page: its title and the wallet are there.
     assert!(raw.body.contains("LSD 150ug x 10 tabs"));
-    // Viewing a capture is in the evidence custody log too, chained like the exports.
+    // Viewing a capture is in the evidence custody log too, chained like the exports; the
+    // admins read it beside the audit log.
+    let mut admin = ui.logged_in(ADMIN, ADMIN_PASSWORD);
+    let audit = admin.get("/audit").body;
+    assert!(
+        audit.contains("id=\"custody-state\"") && audit.contains("íntegro"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("<code>view</code>") && audit.contains("listing silk-lane"),
+        "{audit}"
+    );
     let mut ui = ui;
     assert!(ui.stop().success());
     let (code, log, err) = web::cli(&ui.config, &["evidence", "log"], None);

@@ -1,7 +1,10 @@
-//! The audit log, for admins: who logged in, searched, viewed and changed what.
+//! The audit log, for admins: who logged in, searched, viewed and changed what; and the
+//! evidence custody log beside it (every export, verification and capture view, from the
+//! CLI or this UI), with the state of its hash chain.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
+use centinela_evidence::custody::ChainCheck;
 use centinela_index::time::Timestamp;
 use maud::html;
 use serde::Deserialize;
@@ -30,6 +33,18 @@ pub async fn list(State(web): State<Shared>, s: Session, Query(q): Query<AuditQu
         Ok(e) => e,
         Err(e) => return layout::failure(&s, &e.to_string()),
     };
+    let (chain, custody) = match web.custody.lock() {
+        Ok(log) => (log.verify(), log.entries()),
+        Err(_) => return layout::failure(&s, "the custody log is unavailable"),
+    };
+    let custody = match custody {
+        Ok(mut e) => {
+            e.reverse();
+            e.truncate(200);
+            e
+        }
+        Err(e) => return layout::failure(&s, &e.to_string()),
+    };
     let body = html! {
         h1 { (l.t("Registro de auditoría", "Audit log")) }
         form.search method="get" action="/audit" {
@@ -46,6 +61,30 @@ pub async fn list(State(web): State<Shared>, s: Session, Query(q): Query<AuditQu
                     td { code { (e.action) } }
                     td { (e.detail) }
                     td { (e.from) }
+                }
+            }
+        }
+        h2 id="custody" { (l.t("Registro de custodia de la evidencia", "Evidence custody log")) }
+        @match &chain {
+            Ok(ChainCheck::Intact { entries }) => p id="custody-state" {
+                span.badge.sent { (l.t("íntegro", "intact")) } " "
+                (entries) " " (l.t("entradas, cada una encadenada a la anterior", "entries, each chained to the one before"))
+            },
+            Ok(ChainCheck::Broken { seq, reason }) => p.error id="custody-state" {
+                (l.t("ROTO en la entrada", "BROKEN at entry")) " " (seq) ": " (reason)
+            },
+            Err(e) => p.error id="custody-state" { (e.to_string()) },
+        }
+        table id="custody-log" {
+            tr { th { "#" } th { (l.t("Cuándo", "When")) } th { (l.t("Quién", "Who")) } th { (l.t("Acción", "Action")) } th { (l.t("Sobre", "Subject")) } th { (l.t("Detalle", "Detail")) } }
+            @for e in &custody {
+                tr.custody-entry {
+                    td { (e.seq) }
+                    td { (e.at) }
+                    td { (e.operator) }
+                    td { code { (e.action) } }
+                    td { (e.subject) }
+                    td { (e.detail) }
                 }
             }
         }

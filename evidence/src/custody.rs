@@ -70,7 +70,13 @@ impl CustodyLog {
         subject: &str,
         detail: &str,
     ) -> Result<Entry, EvidenceError> {
-        let last = self.entries()?.pop();
+        // Only the last entry is read: the log grows with every view of a capture.
+        let last: Option<Entry> = match self.tree.last()? {
+            Some((k, v)) => Some(serde_json::from_slice(&v).map_err(|e| {
+                EvidenceError::Custody(format!("entry at key {k:?} is unreadable: {e}"))
+            })?),
+            None => None,
+        };
         let mut e = Entry {
             seq: last.as_ref().map_or(1, |l| l.seq + 1),
             at: at.into(),

@@ -6,11 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use centinela_index::search::{IndexOptions, SearchIndex};
-use chrono::Local;
 
 use crate::cli::{Global, ServeArgs};
-use crate::config::{self, Config};
-use crate::daemon::report::StatusReport;
+use crate::config;
 use crate::pipeline::DataDir;
 use crate::web::{Users, Web};
 
@@ -68,7 +66,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let cfg = cfg.clone();
         let db = db.clone();
         let data = DataDir::new(data.root.clone());
-        move || site_report(&cfg, &db, &data)
+        move || crate::commands::status::report_from_store(&cfg, &db, &data)
     };
     let secure = public_url.is_some_and(|u| u.starts_with("https://"));
     let web = match Web::open(
@@ -115,17 +113,6 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn site_report(cfg: &Config, db: &sled::Db, data: &DataDir) -> anyhow::Result<StatusReport> {
-    let now = Local::now();
-    let mut r = StatusReport {
-        generated_at: now.timestamp(),
-        ..StatusReport::default()
-    };
-    r.tor.transport = cfg.main.transport.kind.label().to_string();
-    crate::commands::status::fill_from_store(&mut r, cfg, db, data, &now)?;
-    Ok(r)
 }
 
 #[cfg(test)]

@@ -101,13 +101,9 @@ fn from_file_seen(file: &std::path::Path) -> Option<i64> {
 
 /// The report from the store, for when no daemon runs.
 fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
-    let now = Local::now();
-    let mut r = StatusReport {
-        generated_at: now.timestamp(),
-        ..StatusReport::default()
-    };
-    r.tor.transport = cfg.main.transport.kind.label().to_string();
     if !data.db().exists() {
+        let now = Local::now();
+        let mut r = report_header(cfg, &now);
         r.sites = cfg
             .sites
             .iter()
@@ -116,13 +112,34 @@ fn offline(cfg: &Config, data: &DataDir) -> anyhow::Result<StatusReport> {
         return Ok(r);
     }
     let db = crate::pipeline::open_db(data)?;
-    fill_from_store(&mut r, cfg, &db, data, &now)?;
+    report_from_store(cfg, &db, data)
+}
+
+/// A report with no daemon behind it: when it was made, and the configured transport.
+fn report_header(cfg: &Config, now: &chrono::DateTime<Local>) -> StatusReport {
+    let mut r = StatusReport {
+        generated_at: now.timestamp(),
+        ..StatusReport::default()
+    };
+    r.tor.transport = cfg.main.transport.kind.label().to_string();
+    r
+}
+
+/// The whole report from an open store (also the web UI's sites page, which holds the
+/// store while it serves).
+pub fn report_from_store(
+    cfg: &Config,
+    db: &sled::Db,
+    data: &DataDir,
+) -> anyhow::Result<StatusReport> {
+    let now = Local::now();
+    let mut r = report_header(cfg, &now);
+    fill_from_store(&mut r, cfg, db, data, &now)?;
     Ok(r)
 }
 
-/// The per-site lines, alert counts and index size of a report, from an open store
-/// (also the web UI's sites page, which holds the store while it serves).
-pub fn fill_from_store(
+/// The per-site lines, alert counts and index size of a report, from an open store.
+fn fill_from_store(
     r: &mut StatusReport,
     cfg: &Config,
     db: &sled::Db,

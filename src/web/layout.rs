@@ -28,6 +28,19 @@ pub fn address_href(address: &str) -> String {
     format!("/address/{}", enc(address))
 }
 
+/// The `<head>` every page has: no referrer, our stylesheet only.
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="referrer" content="no-referrer";
+            title { (title) " · Centinela" }
+            link rel="stylesheet" href="/static/app.css";
+        }
+    }
+}
+
 /// A whole page for a logged-in person.
 pub fn page(s: &Session, title: &str, body: Markup) -> Response {
     page_with_status(s, StatusCode::OK, title, body)
@@ -43,13 +56,7 @@ pub fn page_with_status(s: &Session, status: StatusCode, title: &str, body: Mark
     let markup = html! {
         (DOCTYPE)
         html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
-                title { (title) " · Centinela" }
-                link rel="stylesheet" href="/static/app.css";
-            }
+            (head(title))
             body {
                 header {
                     a.brand href="/" { "Centinela" }
@@ -83,13 +90,7 @@ pub fn bare_page(l: Lang, status: StatusCode, title: &str, body: Markup) -> Resp
     let markup = html! {
         (DOCTYPE)
         html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
-                title { (title) " · Centinela" }
-                link rel="stylesheet" href="/static/app.css";
-            }
+            (head(title))
             body.bare { main { (body) } }
         }
     };
